@@ -1,0 +1,674 @@
+"""The five optimizers of the course, one readable NumPy reference each.
+
+Every optimizer has the same small interface::
+
+    opt = Adam(lr=0.1)
+    state = opt.init(params)                      # t = 0, moments at zero
+    params, state = opt.step(params, grads, state)
+
+``params`` and ``grads`` are a NumPy array or a dict of NumPy arrays. Nothing
+passed in is modified: ``step`` returns new arrays and a new, frozen state.
+float32 stays float32 (hyperparameters are plain Python floats, which NumPy
+never lets upcast an array).
+
+The defaults are the papers'. Where a framework computes the same idea
+differently, an explicit option reproduces it exactly, and ``like_keras()`` /
+``like_torch()`` set those options together with the framework's defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal, Mapping, Union
+
+import numpy as np
+
+Params = Union[np.ndarray, Mapping[str, np.ndarray]]
+
+__all__ = [
+    "ema",
+    "debias",
+    "Optimizer",
+    "SGD",
+    "SGDState",
+    "Momentum",
+    "MomentumState",
+    "AdaGrad",
+    "AdaGradState",
+    "RMSProp",
+    "RMSPropState",
+    "Adam",
+    "AdamState",
+    "AdamW",
+    "ALL_OPTIMIZERS",
+]
+
+
+# --- The two helpers the lessons build Adam from ---------------------------
+
+
+def ema(average, x, beta):
+    """Exponential moving average: ``beta * average + (1 - beta) * x``.
+
+    The new value keeps a fraction ``beta`` of the old average and mixes in
+    ``1 - beta`` of the newest observation, so the weight of an observation
+    ``k`` steps old is ``(1 - beta) * beta**k``: it fades geometrically.
+    Momentum (lesson 02) averages gradients with it, RMSProp (lesson 04)
+    averages squared gradients, and Adam does both.
+    """
+    return beta * average + (1 - beta) * x
+
+
+def debias(average, beta, t):
+    """Bias correction: ``average / (1 - beta**t)``.
+
+    An average started at zero is too small for the first steps: after ``t``
+    steps its weights sum to ``1 - beta**t``, not 1. Dividing by that sum
+    undoes the pull towards zero; for large ``t`` it divides by almost 1.
+    """
+    return average / (1 - beta**t)
+
+
+# --- Checks with messages a learner can act on -----------------------------
+
+
+def _positive_finite(owner: str, name: str, value: Any, hint: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__}). {hint}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive finite number, got {value!r}. {hint}")
+    return value
+
+
+def _non_negative(owner: str, name: str, value: Any, hint: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__}). {hint}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}. {hint}")
+    return value
+
+
+def _beta(owner: str, name: str, value: Any, typical: float) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number in [0, 1), got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if not (0.0 <= value < 1.0):
+        raise ValueError(
+            f"{owner}: {name} must be in [0, 1), got {value!r}. It is the fraction of the old "
+            f"average kept at each step: 0 keeps nothing, 1 would never let a new gradient in. "
+            f"A typical value is {name}={typical}."
+        )
+    return value
+
+
+def _choice(owner: str, name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{owner}: {name} must be one of {allowed}, got {value!r}.")
+    return value
+
+
+def _flag(owner: str, name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _leaves(tree: Any, what: str, owner: str) -> dict[Any, np.ndarray]:
+    """A dict view of params or grads; a bare array is stored under the key None."""
+    if isinstance(tree, np.ndarray):
+        leaves = {None: tree}
+    elif isinstance(tree, Mapping):
+        leaves = dict(tree)
+        for key, leaf in leaves.items():
+            if not isinstance(leaf, np.ndarray):
+                raise TypeError(
+                    f"{owner}: {what}[{key!r}] must be a NumPy array, got {type(leaf).__name__}. "
+                    f"Convert it with np.asarray(..., dtype=np.float32)."
+                )
+    else:
+        raise TypeError(
+            f"{owner}: {what} must be a NumPy array or a dict of NumPy arrays, got "
+            f"{type(tree).__name__}. Convert it with np.asarray(..., dtype=np.float32)."
+        )
+    for key, leaf in leaves.items():
+        if not np.issubdtype(leaf.dtype, np.floating):
+            raise TypeError(
+                f"{owner}: {_name(what, key)} has dtype {leaf.dtype}, but optimizers update "
+                f"floating-point numbers (an integer array cannot move by 0.001). Convert it "
+                f"with .astype(np.float32) or .astype(np.float64)."
+            )
+    return leaves
+
+
+def _name(what: str, key: Any) -> str:
+    return what if key is None else f"{what}[{key!r}]"
+
+
+def _rebuild(leaves: dict[Any, np.ndarray]) -> Params:
+    return leaves[None] if list(leaves) == [None] else leaves
+
+
+# Big arrays are updated in blocks that fit in the CPU cache: the same
+# elementwise math, but each number travels from memory once instead of once
+# per NumPy operation. This is what keeps the readable code fast.
+_BLOCK = 1 << 15
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Base class: input checks, dicts of arrays and blocking live here, so
+    each optimizer only writes its update rule for one array (``_update``)."""
+
+    State: ClassVar[type]
+
+    # The per-array update rule: new params and new slots from old ones.
+    def _update(self, p: np.ndarray, g: np.ndarray, t: int, *slots: np.ndarray) -> tuple[np.ndarray, ...]:
+        raise NotImplementedError
+
+    def _slot_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self.State) if f.name != "t")
+
+    def _init_slot(self, name: str, p: np.ndarray) -> np.ndarray:
+        return np.zeros_like(p)
+
+    @property
+    def _owner(self) -> str:
+        return type(self).__name__
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+    # --- public interface ---
+
+    def init(self, params: Params):
+        """The state before the first step: ``t = 0`` and every slot at its start value."""
+        leaves = _leaves(params, "params", self._owner)
+        slots = {name: _rebuild({k: self._init_slot(name, p) for k, p in leaves.items()}) for name in self._slot_names()}
+        return self.State(t=0, **slots)
+
+    def step(self, params: Params, grads: Params, state):
+        """One update. Returns ``(new_params, new_state)``; the inputs are left untouched."""
+        p_leaves = _leaves(params, "params", self._owner)
+        g_leaves = _leaves(grads, "grads", self._owner)
+        self._check_match(p_leaves, g_leaves)
+        slot_leaves = self._check_state(state, p_leaves)
+        t = state.t + 1  # the paper counts steps from 1: t is incremented before it is used
+        new_p, new_slots = {}, {name: {} for name in slot_leaves}
+        for key, p in p_leaves.items():
+            g = g_leaves[key]
+            if g.dtype != p.dtype:
+                g = g.astype(p.dtype)  # frameworks update in the parameter's precision too
+            results = self._step_array(p, g, t, [slot_leaves[n][key] for n in slot_leaves], key)
+            new_p[key] = results[0]
+            for name, value in zip(slot_leaves, results[1:]):
+                new_slots[name][key] = value
+        return _rebuild(new_p), self.State(t=t, **{n: _rebuild(v) for n, v in new_slots.items()})
+
+    @property
+    def label(self) -> str:
+        """A short name for legends: the class and the settings that differ from the defaults."""
+        changed = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.repr and getattr(self, f.name) != f.default
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # --- machinery ---
+
+    def _step_array(self, p, g, t, slots, key):
+        if p.size <= _BLOCK:
+            self._check_finite(g, key)
+            return self._update(p, g, t, *slots)
+        outs = [np.empty_like(p) for _ in range(1 + len(slots))]
+        flat_in = [np.ravel(a) for a in (p, g, *slots)]
+        flat_out = [o.reshape(-1) for o in outs]
+        for start in range(0, p.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            p_b, g_b, *slots_b = (a[block] for a in flat_in)
+            self._check_finite(g_b, key)
+            for out, value in zip(flat_out, self._update(p_b, g_b, t, *slots_b)):
+                out[block] = value
+        return outs
+
+    def _check_finite(self, g, key):
+        if not np.isfinite(g).all():
+            bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
+            raise FloatingPointError(
+                f"{self._owner}: {_name('grads', key)} contains {bad} NaN or Inf value(s). This usually "
+                f"means the loss has diverged: lower the learning rate (now lr={getattr(self, 'lr', '?')}) "
+                f"or check the gradient function."
+            )
+
+    def _check_match(self, p_leaves, g_leaves):
+        if set(p_leaves) != set(g_leaves):
+            if None in p_leaves or None in g_leaves:
+                raise TypeError(
+                    f"{self._owner}: params and grads must both be arrays or both be dicts with the same keys."
+                )
+            missing, extra = set(p_leaves) - set(g_leaves), set(g_leaves) - set(p_leaves)
+            raise KeyError(
+                f"{self._owner}: grads must have the same keys as params; missing {sorted(missing)}, "
+                f"unexpected {sorted(extra)}."
+            )
+        for key, p in p_leaves.items():
+            if g_leaves[key].shape != p.shape:
+                raise ValueError(
+                    f"{self._owner}: {_name('grads', key)} has shape {g_leaves[key].shape} but "
+                    f"{_name('params', key)} has shape {p.shape}; each gradient must have its parameter's shape."
+                )
+
+    def _check_state(self, state, p_leaves):
+        if not isinstance(state, self.State):
+            raise TypeError(
+                f"{self._owner}: state must be a {self.State.__name__}, got {type(state).__name__}. "
+                f"Create it with this optimizer: state = opt.init(params)."
+            )
+        slot_leaves = {}
+        for name in self._slot_names():
+            value = getattr(state, name)
+            if value is None:
+                raise ValueError(
+                    f"{self._owner}: state.{name} is missing; the state was made by an optimizer with "
+                    f"other settings. Create it with this optimizer: state = opt.init(params)."
+                )
+            leaves = _leaves(value, f"state.{name}", self._owner)
+            if set(leaves) != set(p_leaves) or any(leaves[k].shape != p.shape for k, p in p_leaves.items()):
+                raise ValueError(
+                    f"{self._owner}: state.{name} does not match params (different keys or shapes); the "
+                    f"state belongs to other parameters. Create it with state = opt.init(params)."
+                )
+            slot_leaves[name] = leaves
+        return slot_leaves
+
+
+# --- SGD ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SGDState:
+    t: int
+
+
+@dataclass(frozen=True)
+class SGD(Optimizer):
+    """Gradient descent: ``theta = theta - lr * g``.
+
+    Stochastic when ``g`` comes from a minibatch. Keras' ``SGD()`` and
+    PyTorch's ``torch.optim.SGD`` compute exactly this.
+
+    Parameters
+    ----------
+    lr : float
+        Step size (alpha).
+    """
+
+    lr: float = 0.01
+    State: ClassVar[type] = SGDState
+
+    def __post_init__(self):
+        self._set("lr", _positive_finite("SGD", "lr", self.lr, "Try lr=0.01."))
+
+    def _update(self, p, g, t):
+        return (p - self.lr * g,)
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.SGD()`` (learning_rate=0.01)."""
+        return cls(**{"lr": 0.01, **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.SGD(lr=...)``; PyTorch has no default lr, 0.01 is used here."""
+        return cls(**{"lr": 0.01, **overrides})
+
+
+# --- Momentum ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MomentumState:
+    t: int
+    velocity: Params
+
+
+@dataclass(frozen=True)
+class Momentum(Optimizer):
+    """Heavy-ball momentum (Polyak, 1964), or Nesterov's variant.
+
+    Default form (Sutskever et al. 2013; Goodfellow et al.; Keras)::
+
+        velocity = beta * velocity - lr * g
+        theta    = theta + velocity                      (heavy ball)
+        theta    = theta + beta * velocity - lr * g      (nesterov=True)
+
+    ``velocity="gradient"`` gives PyTorch's form, which sums raw gradients
+    and applies lr afterwards (the same steps while lr is constant)::
+
+        velocity = beta * velocity + g
+        theta    = theta - lr * velocity                 (heavy ball)
+        theta    = theta - lr * (g + beta * velocity)    (nesterov=True)
+
+    Parameters
+    ----------
+    lr : float
+        Step size (alpha).
+    beta : float
+        Fraction of the velocity kept each step, in [0, 1). ``beta=0`` is SGD.
+    nesterov : bool
+        Look ahead: use the gradient as if the velocity had already been applied.
+    velocity : {"step", "gradient"}
+        What the velocity holds: the step itself (default, Keras) or a sum of
+        gradients (PyTorch).
+
+    Reference: Sutskever, Martens, Dahl, Hinton, "On the importance of
+    initialization and momentum in deep learning", ICML 2013.
+    """
+
+    lr: float = 0.01
+    beta: float = 0.9
+    nesterov: bool = False
+    velocity: Literal["step", "gradient"] = "step"
+    State: ClassVar[type] = MomentumState
+
+    def __post_init__(self):
+        self._set("lr", _positive_finite("Momentum", "lr", self.lr, "Try lr=0.01."))
+        self._set("beta", _beta("Momentum", "beta", self.beta, 0.9))
+        self._set("nesterov", _flag("Momentum", "nesterov", self.nesterov))
+        _choice("Momentum", "velocity", self.velocity, ("step", "gradient"))
+
+    def _update(self, p, g, t, velocity):
+        if self.velocity == "step":
+            velocity = self.beta * velocity - self.lr * g
+            step = self.beta * velocity - self.lr * g if self.nesterov else velocity
+            return p + step, velocity
+        velocity = self.beta * velocity + g
+        direction = g + self.beta * velocity if self.nesterov else velocity
+        return p - self.lr * direction, velocity
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.SGD(momentum=0.9, nesterov=...)`` (learning_rate=0.01)."""
+        return cls(**{"lr": 0.01, "beta": 0.9, "velocity": "step", **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.SGD(lr, momentum=0.9, nesterov=...)``."""
+        return cls(**{"lr": 0.01, "beta": 0.9, "velocity": "gradient", **overrides})
+
+
+# --- AdaGrad -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdaGradState:
+    t: int
+    v: Params  # running *sum* of squared gradients
+
+
+@dataclass(frozen=True)
+class AdaGrad(Optimizer):
+    """AdaGrad: each parameter gets its own step size, shrinking with its history::
+
+        v     = v + g**2
+        theta = theta - lr * g / (sqrt(v) + eps)
+
+    ``v`` only grows, so steps shrink forever: good for rare features, bad for
+    long training. That is the problem RMSProp fixes.
+
+    Parameters
+    ----------
+    lr : float
+        Step size (alpha).
+    eps : float
+        Keeps the division finite while ``v`` is 0.
+    initial_accumulator : float
+        Start value of ``v``. Keras starts at 0.1, the paper and PyTorch at 0.
+    eps_inside_sqrt : bool
+        ``g / sqrt(v + eps)`` instead of ``g / (sqrt(v) + eps)`` (Keras).
+
+    ``like_keras()`` gives ``keras.optimizers.Adagrad()`` (0.1 start, eps inside
+    the square root, eps=1e-7); ``like_torch()`` gives ``torch.optim.Adagrad``.
+
+    Reference: Duchi, Hazan, Singer, "Adaptive Subgradient Methods for Online
+    Learning and Stochastic Optimization", JMLR 2011.
+    """
+
+    lr: float = 0.01
+    eps: float = 1e-8
+    initial_accumulator: float = 0.0
+    eps_inside_sqrt: bool = False
+    State: ClassVar[type] = AdaGradState
+
+    def __post_init__(self):
+        self._set("lr", _positive_finite("AdaGrad", "lr", self.lr, "Try lr=0.01."))
+        self._set("eps", _positive_finite("AdaGrad", "eps", self.eps, "Try eps=1e-8."))
+        self._set(
+            "initial_accumulator",
+            _non_negative("AdaGrad", "initial_accumulator", self.initial_accumulator, "Try 0.0 (paper) or 0.1 (Keras)."),
+        )
+        self._set("eps_inside_sqrt", _flag("AdaGrad", "eps_inside_sqrt", self.eps_inside_sqrt))
+
+    def _init_slot(self, name, p):
+        return np.full_like(p, self.initial_accumulator)
+
+    def _update(self, p, g, t, v):
+        v = v + g * g
+        denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
+        return p - self.lr * g / denom, v
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.Adagrad()``."""
+        defaults = {"lr": 0.001, "eps": 1e-7, "initial_accumulator": 0.1, "eps_inside_sqrt": True}
+        return cls(**{**defaults, **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.Adagrad()`` (lr_decay=0, weight_decay=0)."""
+        defaults = {"lr": 0.01, "eps": 1e-10, "initial_accumulator": 0.0, "eps_inside_sqrt": False}
+        return cls(**{**defaults, **overrides})
+
+
+# --- RMSProp -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RMSPropState:
+    t: int
+    v: Params  # leaky average of squared gradients
+
+
+@dataclass(frozen=True)
+class RMSProp(Optimizer):
+    """RMSProp: AdaGrad with a leaky average instead of a sum::
+
+        v     = beta * v + (1 - beta) * g**2       (ema)
+        theta = theta - lr * g / (sqrt(v) + eps)
+
+    Old gradients fade, so the step size tracks the recent gradient scale
+    instead of shrinking forever.
+
+    Parameters
+    ----------
+    lr : float
+        Step size (alpha).
+    beta : float
+        Fraction of the average kept each step (Keras: rho, PyTorch: alpha).
+    eps : float
+        Keeps the division finite while ``v`` is 0.
+    eps_inside_sqrt : bool
+        ``g / sqrt(v + eps)`` (Keras) instead of ``g / (sqrt(v) + eps)`` (PyTorch).
+
+    ``like_keras()`` gives ``keras.optimizers.RMSprop()`` (rho=0.9, eps=1e-7
+    inside the root); ``like_torch()`` gives ``torch.optim.RMSprop()``
+    (lr=0.01, alpha=0.99, eps=1e-8).
+
+    Reference: Tieleman and Hinton, "Lecture 6.5 - RMSProp", Coursera:
+    Neural Networks for Machine Learning, 2012.
+    """
+
+    lr: float = 0.001
+    beta: float = 0.9
+    eps: float = 1e-8
+    eps_inside_sqrt: bool = False
+    State: ClassVar[type] = RMSPropState
+
+    def __post_init__(self):
+        self._set("lr", _positive_finite("RMSProp", "lr", self.lr, "Try lr=0.001."))
+        self._set("beta", _beta("RMSProp", "beta", self.beta, 0.9))
+        self._set("eps", _positive_finite("RMSProp", "eps", self.eps, "Try eps=1e-8."))
+        self._set("eps_inside_sqrt", _flag("RMSProp", "eps_inside_sqrt", self.eps_inside_sqrt))
+
+    def _update(self, p, g, t, v):
+        v = ema(v, g * g, self.beta)
+        denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
+        return p - self.lr * g / denom, v
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.RMSprop()`` (momentum=0, centered=False)."""
+        return cls(**{"lr": 0.001, "beta": 0.9, "eps": 1e-7, "eps_inside_sqrt": True, **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.RMSprop()`` (momentum=0, centered=False)."""
+        return cls(**{"lr": 0.01, "beta": 0.99, "eps": 1e-8, "eps_inside_sqrt": False, **overrides})
+
+
+# --- Adam --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdamState:
+    t: int
+    m: Params  # leaky average of gradients (momentum)
+    v: Params  # leaky average of squared gradients (RMSProp)
+    v_max: Params | None = None  # largest v so far (AMSGrad only)
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam = momentum + RMSProp + bias correction::
+
+        t     = t + 1
+        m     = beta1 * m + (1 - beta1) * g         (ema of gradients)
+        v     = beta2 * v + (1 - beta2) * g**2      (ema of squared gradients)
+        m_hat = m / (1 - beta1**t)                  (debias)
+        v_hat = v / (1 - beta2**t)
+        theta = theta - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Parameters
+    ----------
+    lr : float
+        Step size (alpha). Each step moves a parameter by about lr at most.
+    beta1, beta2 : float
+        Fractions of the two averages kept each step, in [0, 1).
+    eps : float
+        Keeps the division finite when ``v`` is tiny.
+    amsgrad : bool
+        Divide by the largest ``v`` seen so far, so steps never grow back
+        (Reddi et al. 2018).
+    eps_hat : bool
+        Keras' "epsilon hat" form: fold both corrections into the step size,
+        ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)`` and
+        ``theta = theta - lr_t * m / (sqrt(v) + eps)``. It equals the default
+        form with ``eps`` replaced by ``eps * sqrt(1 - beta2**t)``.
+
+    The default (paper) form is what PyTorch computes; ``like_keras()`` gives
+    ``keras.optimizers.Adam()`` (eps_hat=True, eps=1e-7), ``like_torch()``
+    gives ``torch.optim.Adam()``.
+
+    Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization",
+    ICLR 2015, Algorithm 1.
+    """
+
+    lr: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    amsgrad: bool = False
+    eps_hat: bool = False
+    State: ClassVar[type] = AdamState
+
+    def __post_init__(self):
+        owner = type(self).__name__
+        self._set("lr", _positive_finite(owner, "lr", self.lr, "Try lr=0.001."))
+        self._set("beta1", _beta(owner, "beta1", self.beta1, 0.9))
+        self._set("beta2", _beta(owner, "beta2", self.beta2, 0.999))
+        self._set("eps", _positive_finite(owner, "eps", self.eps, "Try eps=1e-8."))
+        self._set("amsgrad", _flag(owner, "amsgrad", self.amsgrad))
+        self._set("eps_hat", _flag(owner, "eps_hat", self.eps_hat))
+
+    def _slot_names(self):
+        return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+
+    def _update(self, p, g, t, m, v, v_max=None):
+        m = ema(m, g, self.beta1)  # momentum: which way, on average
+        v = ema(v, g * g, self.beta2)  # RMSProp: how big, on average
+        if self.amsgrad:
+            v_max = np.maximum(v_max, v)
+        v_used = v_max if self.amsgrad else v
+        if self.eps_hat:
+            lr_t = self.lr * math.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+            p = p - lr_t * m / (np.sqrt(v_used) + self.eps)
+        else:
+            m_hat, v_hat = debias(m, self.beta1, t), debias(v_used, self.beta2, t)
+            p = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return (p, m, v, v_max) if self.amsgrad else (p, m, v)
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.Adam(amsgrad=...)``."""
+        return cls(**{"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7, "eps_hat": True, **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.Adam(amsgrad=...)``."""
+        return cls(**{"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "eps_hat": False, **overrides})
+
+
+@dataclass(frozen=True)
+class AdamW(Adam):
+    """AdamW: Adam plus weight decay applied to the parameters directly::
+
+        theta = theta * (1 - lr * weight_decay)      (decoupled decay)
+        theta = <Adam step>
+
+    Adding ``weight_decay * theta`` to the gradient instead (L2 regularisation)
+    would be divided by ``sqrt(v_hat)`` too, so large weights would decay
+    less; decoupling keeps the decay the same for every weight.
+
+    Parameters are Adam's plus ``weight_decay``. ``like_keras()`` gives
+    ``keras.optimizers.AdamW()`` (weight_decay=0.004), ``like_torch()`` gives
+    ``torch.optim.AdamW()`` (weight_decay=0.01).
+
+    Reference: Loshchilov and Hutter, "Decoupled Weight Decay
+    Regularization", ICLR 2019.
+    """
+
+    weight_decay: float = 0.01
+
+    def __post_init__(self):
+        super().__post_init__()
+        self._set("weight_decay", _non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
+
+    def _update(self, p, g, t, *slots):
+        p = p - p * (self.lr * self.weight_decay)
+        return super()._update(p, g, t, *slots)
+
+    @classmethod
+    def like_keras(cls, **overrides):
+        """``keras.optimizers.AdamW(amsgrad=...)``."""
+        return super().like_keras(**{"weight_decay": 0.004, **overrides})
+
+    @classmethod
+    def like_torch(cls, **overrides):
+        """``torch.optim.AdamW(amsgrad=...)``."""
+        return super().like_torch(**{"weight_decay": 0.01, **overrides})
+
+
+ALL_OPTIMIZERS = (SGD, Momentum, AdaGrad, RMSProp, Adam, AdamW)

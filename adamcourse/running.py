@@ -1,0 +1,204 @@
+"""Run an optimizer and record where it went.
+
+A :class:`Trajectory` is plain data (points, losses, gradient norms and the
+optimizer states), so plots, animations and widgets only ever consume
+trajectories and never run optimizers themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from adamcourse.objectives import MinibatchProblem, Objective, get_objective
+from adamcourse.optimizers import Optimizer
+
+__all__ = ["Trajectory", "run", "run_minibatch", "compare"]
+
+# A run that leaves this box has diverged, even before it overflows to inf.
+_DIVERGED = 1e8
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """What one run did.
+
+    Attributes
+    ----------
+    label : str
+        The optimizer's short name, for legends.
+    points : ndarray, shape (k + 1, dim)
+        The start point and the point after each of the ``k`` steps taken.
+    losses : ndarray, shape (k + 1,)
+        The (full-data) loss at each point.
+    grad_norms : ndarray, shape (k + 1,)
+        The norm of the (full-data) gradient at each point.
+    states : tuple
+        The optimizer state after each step (``states[i]`` produced ``points[i + 1]``).
+    diverged_at : int or None
+        The step at which the run blew up (loss or parameters non-finite or
+        beyond 1e8), or None. The run stops there; points up to it are kept.
+    objective : str
+        The name of the objective or problem.
+    """
+
+    label: str
+    points: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    states: tuple
+    diverged_at: int | None
+    objective: str
+    optimizer: Optimizer | None = None
+
+    @property
+    def steps(self) -> int:
+        """Number of steps actually taken."""
+        return len(self.points) - 1
+
+    @property
+    def final_point(self) -> np.ndarray:
+        return self.points[-1]
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    def __repr__(self):
+        status = f"diverged at step {self.diverged_at}" if self.diverged_at is not None else f"final loss {self.final_loss:.4g}"
+        return f"<Trajectory {self.label} on {self.objective}: {self.steps} steps, {status}>"
+
+
+def _check_run_args(optimizer, steps):
+    if not isinstance(optimizer, Optimizer):
+        hint = " (did you pass the class? write Adam() or Adam(lr=0.1))" if isinstance(optimizer, type) else ""
+        raise TypeError(f"optimizer must be an adamcourse optimizer such as Adam(lr=0.1), got {optimizer!r}{hint}.")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}.")
+
+
+def _start(x0, default, dim):
+    x = np.array(default if x0 is None else x0, dtype=float)
+    if x.shape != (dim,):
+        raise ValueError(f"x0 must hold {dim} numbers, got shape {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x0 must be finite, got {x}.")
+    return x
+
+
+def _blew_up(x, loss) -> bool:
+    return not (np.isfinite(loss) and np.all(np.isfinite(x)) and np.max(np.abs(x)) < _DIVERGED and abs(loss) < _DIVERGED**2)
+
+
+def _trajectory(optimizer, label, name, points, losses, norms, states, diverged_at):
+    return Trajectory(
+        label=label or optimizer.label,
+        points=np.array(points),
+        losses=np.array(losses),
+        grad_norms=np.array(norms),
+        states=tuple(states),
+        diverged_at=diverged_at,
+        objective=name,
+        optimizer=optimizer,
+    )
+
+
+def run(optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 100, label: str | None = None) -> Trajectory:
+    """Take ``steps`` full-gradient steps on a 2-D objective.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        For example ``Adam(lr=0.1)``.
+    objective : Objective or str
+        An objective or its name (``"rosenbrock"``).
+    x0 : array-like of 2 numbers, optional
+        Start point; the objective's own ``start`` by default.
+    steps : int
+    label : str, optional
+        Legend text; ``optimizer.label`` by default.
+
+    A run that diverges stops at the step where it left the finite world and
+    records that step in ``diverged_at``: divergence is shown, not hidden.
+    """
+    _check_run_args(optimizer, steps)
+    objective = get_objective(objective)
+    x = _start(x0, objective.start, 2)
+    state = optimizer.init(x)
+    g = objective.grad(x)
+    points, losses, norms, states = [x], [float(objective.f(x))], [float(np.linalg.norm(g))], []
+    diverged_at = None
+    for k in range(1, steps + 1):
+        try:
+            x, state = optimizer.step(x, g, state)
+        except FloatingPointError:
+            diverged_at = k
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, g = float(objective.f(x)), objective.grad(x)
+        points.append(x)
+        losses.append(loss)
+        norms.append(float(np.linalg.norm(g)))
+        states.append(state)
+        if _blew_up(x, loss):
+            diverged_at = k
+            break
+    return _trajectory(optimizer, label, objective.name, points, losses, norms, states, diverged_at)
+
+
+def run_minibatch(
+    optimizer: Optimizer,
+    problem: MinibatchProblem,
+    epochs: int = 5,
+    batch_size: int = 10,
+    seed: int = 0,
+    x0=None,
+    label: str | None = None,
+) -> Trajectory:
+    """Minibatch SGD-style training: each epoch visits the examples in a
+    seeded random order, ``batch_size`` at a time, one step per batch.
+
+    ``batch_size=problem.n`` is full-batch gradient descent. Losses and
+    gradient norms in the trajectory are measured on the full data set so
+    that runs with different batch sizes compare fairly.
+    """
+    _check_run_args(optimizer, epochs)
+    if not isinstance(problem, MinibatchProblem):
+        raise TypeError(f"problem must be a MinibatchProblem such as linear_regression(), got {problem!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= problem.n:
+        raise ValueError(f"batch_size must be a whole number from 1 to {problem.n} (the data set size), got {batch_size!r}.")
+    rng = np.random.default_rng(seed)
+    x = _start(x0, problem.start, len(problem.start))
+    state = optimizer.init(x)
+    points, losses, norms, states = [x], [float(problem.loss(x))], [float(np.linalg.norm(problem.grad(x)))], []
+    diverged_at, k = None, 0
+    for _ in range(epochs):
+        order = rng.permutation(problem.n)
+        for start in range(0, problem.n, batch_size):
+            k += 1
+            with np.errstate(over="ignore", invalid="ignore"):
+                g = problem.grad(x, order[start : start + batch_size])
+            try:
+                x, state = optimizer.step(x, g, state)
+            except FloatingPointError:
+                diverged_at = k
+                break
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = float(problem.loss(x))
+                norm = float(np.linalg.norm(problem.grad(x)))
+            points.append(x)
+            losses.append(loss)
+            norms.append(norm)
+            states.append(state)
+            if _blew_up(x, loss):
+                diverged_at = k
+                break
+        if diverged_at is not None:
+            break
+    return _trajectory(optimizer, label, problem.name, points, losses, norms, states, diverged_at)
+
+
+def compare(optimizers, objective, x0=None, steps: int = 100) -> list[Trajectory]:
+    """Run several optimizers from the same start; one trajectory each."""
+    return [run(opt, objective, x0=x0, steps=steps) for opt in optimizers]
