@@ -1,0 +1,711 @@
+"""Pictures for the lessons: where each optimizer went, how fast the loss fell,
+what the moving averages and the per-parameter step sizes look like.
+
+Every function follows seaborn's convention: it draws on ``ax`` (the current
+Axes when ``ax`` is None), passes extra keyword arguments to its main
+matplotlib call, and returns the Axes. None of them calls ``plt.show()``,
+saves a file or changes matplotlib's settings; :func:`use_course_style` is
+the one explicit opt-in for the course's look.
+
+Each optimizer class keeps one colour in every figure of the course
+(:func:`optimizer_color`), from the Okabe-Ito palette, which stays
+distinguishable with the common forms of colour blindness. Several runs of
+the same class in one figure differ by line style and shade.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex, to_rgb
+
+from adamcourse.objectives import OBJECTIVES, Objective, get_objective
+from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSProp, debias, ema
+from adamcourse.running import Trajectory
+
+__all__ = [
+    "PALETTE",
+    "OPTIMIZER_COLORS",
+    "COURSE_STYLE",
+    "use_course_style",
+    "optimizer_color",
+    "trajectory_styles",
+    "contour",
+    "loss_curves",
+    "surface",
+    "moving_averages",
+    "effective_step_sizes",
+]
+
+# --- colours -------------------------------------------------------------------
+
+#: The Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008).
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+
+#: One colour per optimizer class, the same in every figure of the course.
+#: "course Adam" (the course's Adam running inside Keras, in the finale) must
+#: stand apart from Keras' own Adam, which keeps Adam's blue.
+OPTIMIZER_COLORS = {
+    "SGD": PALETTE["black"],
+    "Momentum": PALETTE["orange"],
+    "AdaGrad": PALETTE["bluish green"],
+    "RMSProp": PALETTE["sky blue"],
+    "Adam": PALETTE["blue"],
+    "AdamW": PALETTE["reddish purple"],
+    "course Adam": PALETTE["vermillion"],
+}
+
+# For optimizers the course does not know (a learner's own class): a grey
+# that no course optimizer uses.
+_OTHER_COLOR = "#7F7F7F"
+
+# Spellings used by Keras, PyTorch and the notebooks, matched on the words of
+# a label before any "(": "Keras Adagrad", "torch RMSprop", "SGD + momentum".
+# Checked in this order, so "SGD momentum" is Momentum and "AdamW" is not Adam.
+_WORDS = (
+    ("AdamW", {"adamw"}),
+    ("Adam", {"adam", "amsgrad", "adamax", "nadam"}),
+    ("RMSProp", {"rmsprop"}),
+    ("AdaGrad", {"adagrad"}),
+    ("Momentum", {"momentum", "nesterov", "heavyball"}),
+    ("SGD", {"sgd", "gd"}),
+)
+
+
+def _class_key(x: Any) -> str | None:
+    """The OPTIMIZER_COLORS key for an optimizer, trajectory, class or label (None if unknown)."""
+    if isinstance(x, Trajectory):
+        return _class_key(x.optimizer) if x.optimizer is not None else _class_key(x.label)
+    if isinstance(x, Optimizer):
+        x = type(x)
+    if isinstance(x, type):
+        # A subclass (a learner's ``MyAdam(Adam)``) takes its parent's colour.
+        for cls in x.__mro__:
+            if cls.__name__ in OPTIMIZER_COLORS:
+                return cls.__name__
+        return None
+    if isinstance(x, str):
+        words = set(re.findall(r"[a-z0-9]+", x.split("(")[0].lower()))
+        if "course" in words and words & {"adam", "adamw"}:
+            return "course Adam"
+        for key, spellings in _WORDS:
+            if words & spellings:
+                return key
+        return None
+    raise TypeError(
+        f"optimizer_color takes an optimizer (Adam()), a Trajectory, an optimizer class or a label "
+        f"such as 'Adam', got {x!r} ({type(x).__name__})."
+    )
+
+
+def optimizer_color(x: Any) -> str:
+    """The course's colour for an optimizer, as a hex string.
+
+    Every optimizer class has one fixed colour from the colour-blind-safe
+    Okabe-Ito palette (:data:`OPTIMIZER_COLORS`), so that Adam is the same
+    blue in lesson 01 and in the MNIST finale. Subclasses take their parent's
+    colour; labels are matched by their words, ignoring case and settings
+    ("Adam(lr=0.1)", "Keras Adagrad", "torch RMSprop"); "course Adam" (the
+    course's Adam inside Keras) has its own colour. Anything unknown is grey.
+
+    Parameters
+    ----------
+    x : Optimizer, Trajectory, optimizer class or str
+
+    Returns
+    -------
+    str
+        A colour such as ``"#0072B2"``.
+    """
+    key = _class_key(x)
+    return OPTIMIZER_COLORS[key] if key is not None else _OTHER_COLOR
+
+
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _shade(color: str, k: int) -> str:
+    """The k-th shade of a colour: itself, then darker, then lighter, ..."""
+    if k % 3 == 0:
+        return to_hex(color)
+    rgb = np.array(to_rgb(color))
+    target = np.zeros(3) if k % 3 == 1 else np.ones(3)
+    return to_hex(rgb + 0.35 * (target - rgb))
+
+
+def trajectory_styles(*items: Any) -> list[dict]:
+    """Line styles for several runs in one figure: ``color`` and ``linestyle``.
+
+    Runs of different optimizer classes differ by colour
+    (:func:`optimizer_color`). Runs of the same class (three learning rates of
+    SGD, say) keep the class's hue and differ by line style (solid, dashed,
+    dotted, dash-dot) and by shade (as is, darker, lighter), so they stay
+    apart in greyscale print too.
+
+    Parameters
+    ----------
+    *items : Optimizer, Trajectory, class or label
+
+    Returns
+    -------
+    list of dict
+        One ``{"color": ..., "linestyle": ...}`` per item, for ``ax.plot(**style)``.
+    """
+    seen: dict[str, int] = {}
+    styles = []
+    for item in items:
+        color = optimizer_color(item)
+        k = seen.get(color, 0)
+        seen[color] = k + 1
+        styles.append({"color": _shade(color, k), "linestyle": _LINESTYLES[k % len(_LINESTYLES)]})
+    return styles
+
+
+# --- the course's look ---------------------------------------------------------------
+
+#: The settings :func:`use_course_style` applies; use them for a single figure
+#: with ``with plt.style.context(COURSE_STYLE): ...``.
+COURSE_STYLE = {
+    # Colab shows a 6.4 x 4.8 inch figure at 100 dpi at about its natural size.
+    "figure.figsize": (6.4, 4.8),
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.framealpha": 0.9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.8,
+    "axes.prop_cycle": plt.cycler(color=[PALETTE[c] for c in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black")]),
+}
+
+
+def use_course_style() -> None:
+    """Switch matplotlib to the course's look for the rest of the session.
+
+    Readable font sizes at Colab's default width, a light grid, the
+    colour-blind-safe palette as the default colour cycle, and layouts that
+    do not clip labels. This is the only function in the course that changes
+    ``matplotlib.rcParams``; call it once in a notebook's Setup cell.
+    Undo it with ``matplotlib.rcdefaults()``.
+    """
+    plt.rcParams.update(COURSE_STYLE)
+
+
+# --- helpers shared by the plots -----------------------------------------------------
+
+# Axis names of the objectives whose parameters are not a point (x, y).
+_AXIS_NAMES = {
+    "sigmoid_neuron": ("w", "b"),
+    "linear_regression": ("w", "b"),
+    "logistic_regression": ("w", "b"),
+}
+
+
+def _axis_names(objective: Objective) -> tuple[str, str]:
+    return _AXIS_NAMES.get(objective.name, ("x", "y"))
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _check_trajectories(trajectories, where: str) -> list[Trajectory]:
+    for i, tr in enumerate(trajectories):
+        if not isinstance(tr, Trajectory):
+            hint = " (pass each trajectory as its own argument: f(obj, *trajectories))" if isinstance(tr, (list, tuple)) else ""
+            raise TypeError(
+                f"{where}: trajectory {i} must be a Trajectory from adamcourse.run(...), got "
+                f"{type(tr).__name__}{hint}."
+            )
+    return list(trajectories)
+
+
+def _legend_label(tr: Trajectory) -> str:
+    if tr.diverged_at is not None:
+        return f"{tr.label} (diverged at step {tr.diverged_at})"
+    return tr.label
+
+
+def _objective(objective, where: str) -> Objective:
+    if isinstance(objective, Objective):
+        return objective
+    if isinstance(objective, str):
+        return get_objective(objective)
+    as_objective = getattr(objective, "as_objective", None)
+    if callable(as_objective):  # a two-parameter MinibatchProblem
+        return as_objective()
+    raise TypeError(
+        f"{where}: objective must be an Objective or its name (one of {sorted(OBJECTIVES)}), "
+        f"got {objective!r}."
+    )
+
+
+# Grids are cached per objective: the explorer redraws the same landscape on
+# every slider move, and evaluating it is the slow part of a contour plot.
+_GRID_CACHE: OrderedDict = OrderedDict()
+_GRID_CACHE_SIZE = 16
+
+
+def objective_grid(objective: Objective, resolution: int = 200):
+    """``X, Y, Z``: the objective evaluated on a ``resolution`` x ``resolution``
+    grid over its bounds (cached; do not modify the arrays)."""
+    key = (id(objective), int(resolution))
+    hit = _GRID_CACHE.get(key)
+    if hit is not None and hit[0] is objective:
+        _GRID_CACHE.move_to_end(key)
+        return hit[1]
+    (x0, x1), (y0, y1) = objective.bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.asarray(objective.f(np.stack([X, Y])), dtype=float)
+    for a in (X, Y, Z):
+        a.setflags(write=False)
+    _GRID_CACHE[key] = (objective, (X, Y, Z))
+    if len(_GRID_CACHE) > _GRID_CACHE_SIZE:
+        _GRID_CACHE.popitem(last=False)
+    return X, Y, Z
+
+
+def _levels(Z, f_min, levels, log):
+    """Contour levels and the values to contour: log-spaced heights above the
+    minimum for steep landscapes, evenly spaced values otherwise."""
+    if not log:
+        return Z, np.linspace(np.nanmin(Z), np.nanmax(Z), levels)
+    base = f_min if np.isfinite(f_min) else np.nanmin(Z)
+    height = Z - base
+    top = np.nanmax(height)
+    positive = height[height > 0]
+    # Below a millionth of the range the valley floor is flat to the eye.
+    bottom = max(np.min(positive) if positive.size else top * 1e-6, top * 1e-6)
+    return np.maximum(height, bottom), np.geomspace(bottom, top, levels)
+
+
+# A pale blue-grey ramp: the landscape stays in the background and every
+# optimizer colour (black included) stands out on it.
+_LANDSCAPE = LinearSegmentedColormap.from_list("adamcourse_landscape", ["#FFFFFF", "#DDE6EE", "#AFC1D2"])
+
+
+# --- contour ---------------------------------------------------------------------------
+
+
+def contour(
+    objective,
+    *trajectories: Trajectory,
+    ax=None,
+    levels=30,
+    log_levels: bool | None = None,
+    show_minima: bool = True,
+    filled: bool = True,
+    resolution: int = 200,
+    legend: bool = True,
+    **kwargs,
+):
+    """Contours of a 2-D objective with optimizer trajectories on top.
+
+    The landscape is drawn over the objective's ``bounds`` (the axis limits
+    stay there, so a run that flies off is cut at the frame instead of
+    shrinking the picture). Levels are log-spaced heights above the minimum
+    when ``objective.log_scale`` (Rosenbrock's valley is invisible
+    otherwise). Each trajectory is a line through its points (one dot per
+    step, so the spacing shows the step size) with a circle at the start and
+    a filled square at the end; a run that diverged ends in a cross at its
+    last point inside the window and says "diverged" in the legend. Known
+    minima are black stars.
+
+    Parameters
+    ----------
+    objective : Objective or str
+        For example ``"rosenbrock"``; a two-parameter MinibatchProblem works too.
+    *trajectories : Trajectory
+        Runs on this objective, from :func:`adamcourse.run`.
+    ax : Axes, optional
+        Where to draw; the current Axes by default.
+    levels : int or array-like
+        Number of contour levels, or the levels themselves.
+    log_levels : bool, optional
+        Force log-spaced (True) or evenly spaced (False) levels; by default
+        ``objective.log_scale`` decides.
+    show_minima : bool
+        Mark the known minima.
+    filled : bool
+        Filled contours (``contourf``) or lines only (``contour``).
+    resolution : int
+        Grid points per axis.
+    legend : bool
+        Draw a legend when there is something to name.
+    **kwargs
+        Passed to ``ax.contourf`` (or ``ax.contour``), e.g. ``cmap="viridis"``.
+
+    Returns
+    -------
+    Axes
+    """
+    objective = _objective(objective, "contour")
+    trajectories = _check_trajectories(trajectories, "contour")
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool) and levels < 2:
+        raise ValueError(f"contour: levels must be at least 2 (or a list of levels), got {levels}.")
+    ax = plt.gca() if ax is None else ax
+    log = objective.log_scale if log_levels is None else bool(log_levels)
+    X, Y, Z = objective_grid(objective, resolution)
+    values, level_values = _levels(Z, objective.f_min, int(levels), log) if np.ndim(levels) == 0 else (Z, levels)
+    if log and np.ndim(levels) != 0:
+        values = Z - objective.f_min
+    style = {"cmap": _LANDSCAPE, "levels": level_values}
+    if log:
+        style["norm"] = LogNorm(vmin=level_values[0], vmax=level_values[-1])
+    style.update(kwargs)
+    if filled:
+        ax.contourf(X, Y, values, **style)
+        # Thin lines between the bands make the shape readable in print too.
+        ax.contour(X, Y, values, levels=style["levels"], colors="white", linewidths=0.4, alpha=0.7)
+    else:
+        style.setdefault("linewidths", 0.8)
+        ax.contour(X, Y, values, **style)
+
+    (x0, x1), (y0, y1) = objective.bounds
+    for tr, st in zip(trajectories, trajectory_styles(*trajectories)):
+        _draw_trajectory(ax, tr, st, (x0, x1, y0, y1))
+    if show_minima and len(objective.minima):
+        ax.plot(*objective.minima.T, linestyle="none", marker="*", markersize=13, color="black",
+                markeredgecolor="white", markeredgewidth=0.8, label="minimum" if len(objective.minima) == 1 else "minima", zorder=5)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    xname, yname = _axis_names(objective)
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
+    ax.set_title(_title(objective.name) + (" (log-spaced contours)" if log else ""))
+    if legend and (trajectories or (show_minima and len(objective.minima))):
+        ax.legend(loc="best", fontsize="small", framealpha=0.85)
+    return ax
+
+
+def _draw_trajectory(ax, tr: Trajectory, style: dict, window):
+    points = np.asarray(tr.points, dtype=float)
+    # The line is the trajectory's own points: axis limits do the clipping.
+    # One dot per step shows the step size; smaller dots keep long runs readable.
+    dot = 2.5 if len(points) <= 100 else 1.6
+    (line,) = ax.plot(points[:, 0], points[:, 1], marker="o", markersize=dot, linewidth=1.6,
+                      label=_legend_label(tr), zorder=3, **style)
+    color = style["color"]
+    ax.plot(*points[0], marker="o", markersize=7, color=color, markerfacecolor="white", markeredgewidth=1.8, zorder=4)
+    if tr.diverged_at is None:
+        ax.plot(*points[-1], marker="s", markersize=6, color=color, markeredgecolor="white", zorder=4)
+    else:
+        x0, x1, y0, y1 = window
+        inside = np.isfinite(points).all(axis=1) & (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+        last = points[np.flatnonzero(inside)[-1]] if inside.any() else points[0]
+        ax.plot(*last, marker="X", markersize=9, color=color, markeredgecolor="white", zorder=4)
+    return line
+
+
+# --- loss curves ------------------------------------------------------------------------
+
+
+def _f_min(tr: Trajectory) -> float | None:
+    objective = OBJECTIVES.get(tr.objective)
+    if objective is not None and np.isfinite(objective.f_min):
+        return objective.f_min
+    return None
+
+
+def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: float | None = None, **kwargs):
+    """Loss against step, one line per trajectory.
+
+    On a course objective with a known minimum the curve shows ``loss -
+    f_min`` (how far above the minimum), so a log scale can show the last
+    digits of progress; problems without a known minimum show the raw loss.
+    A diverged run ends where it blew up and says so in the legend.
+
+    Parameters
+    ----------
+    *trajectories : Trajectory
+    ax : Axes, optional
+    log : bool
+        Logarithmic y axis (values <= 0 cannot be drawn on it and are left out).
+    f_min : float, optional
+        Subtract this instead of the objective's known minimum.
+    **kwargs
+        Passed to every ``ax.plot`` call (e.g. ``linewidth=1``).
+
+    Returns
+    -------
+    Axes
+    """
+    trajectories = _check_trajectories(trajectories, "loss_curves")
+    if not trajectories:
+        raise ValueError("loss_curves: pass at least one trajectory, e.g. loss_curves(run(Adam(lr=0.1), 'bowl')).")
+    ax = plt.gca() if ax is None else ax
+    shifts = [f_min if f_min is not None else _f_min(tr) for tr in trajectories]
+    for tr, shift, st in zip(trajectories, shifts, trajectory_styles(*trajectories)):
+        y = np.asarray(tr.losses, dtype=float) - (shift or 0.0)
+        ax.plot(np.arange(len(y)), y, label=_legend_label(tr), **{**st, **kwargs})
+    if log:
+        ax.set_yscale("log")
+    if any(tr.diverged_at is not None for tr in trajectories):
+        # A blown-up loss (1e16) would flatten every other curve: cap the view.
+        starts = [abs(float(tr.losses[0]) - (s or 0.0)) for tr, s in zip(trajectories, shifts)]
+        top = max(max(starts), 1e-12) * (1e4 if log else 3)
+        ax.set_ylim(top=top)
+    shifted = all(s is not None for s in shifts)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss − minimum" if shifted else "loss")
+    ax.set_title("Loss per step" + (" (log scale)" if log else ""))
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+# --- surface -------------------------------------------------------------------------------
+
+
+def surface(objective, ax=None, resolution: int = 60, **kwargs):
+    """A 3-D surface plot of a 2-D objective over its bounds.
+
+    ``surface("bowl")`` is the seed's ``x**2 + y**2`` on [-1, 1]. Creates a
+    new figure with a 3-D Axes when ``ax`` is None (a 3-D plot cannot share
+    an ordinary Axes).
+
+    Parameters
+    ----------
+    objective : Objective or str
+    ax : Axes3D, optional
+        Made with ``fig.add_subplot(projection="3d")``.
+    resolution : int
+        Grid points per axis.
+    **kwargs
+        Passed to ``ax.plot_surface`` (e.g. ``cmap="viridis"``).
+
+    Returns
+    -------
+    Axes3D
+    """
+    objective = _objective(objective, "surface")
+    if ax is None:
+        ax = plt.figure().add_subplot(projection="3d")
+    elif getattr(ax, "name", None) != "3d":
+        raise ValueError(
+            "surface needs a 3-D Axes: create it with fig.add_subplot(projection='3d'), or pass no ax."
+        )
+    X, Y, Z = objective_grid(objective, resolution)
+    style = {"cmap": "viridis", "rstride": 1, "cstride": 1, "linewidth": 0, "antialiased": True, "alpha": 0.95}
+    style.update(kwargs)
+    ax.plot_surface(X, Y, Z, **style)
+    xname, yname = _axis_names(objective)
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
+    ax.set_zlabel(f"f({xname}, {yname})")
+    ax.set_title(_title(objective.name))
+    return ax
+
+
+# --- moving averages ---------------------------------------------------------------------
+
+_BETA_COLORS = (PALETTE["orange"], PALETTE["blue"], PALETTE["bluish green"], PALETTE["vermillion"], PALETTE["reddish purple"])
+
+
+def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_correction=False, ax=None, **kwargs):
+    """Exponential moving averages of a noisy series, one line per ``beta``:
+    ``average = ema(average, x, beta)`` starting from 0, and with
+    ``bias_correction`` also ``debias(average, beta, t)`` (the library's own
+    helpers, the ones momentum, RMSProp and Adam use).
+
+    A larger ``beta`` gives a smoother but later average; without bias
+    correction the averages start far too low, because they start at 0.
+
+    Parameters
+    ----------
+    series : array-like, 1-D
+        The observations, e.g. noisy gradients.
+    betas : sequence of float in [0, 1)
+    bias_correction : bool or "both"
+        Plot the bias-corrected averages; ``"both"`` plots corrected ones
+        solid and uncorrected ones dashed.
+    ax : Axes, optional
+    **kwargs
+        Passed to the ``ax.plot`` calls of the averages.
+
+    Returns
+    -------
+    Axes
+    """
+    x = np.asarray(series, dtype=float)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"moving_averages: series must be a non-empty 1-D sequence of numbers, got shape {x.shape}.")
+    betas = list(betas)
+    for b in betas:
+        if isinstance(b, bool) or not isinstance(b, (int, float, np.floating)) or not 0 <= b < 1:
+            raise ValueError(f"moving_averages: every beta must be a number in [0, 1), got {b!r}.")
+    if bias_correction not in (True, False, "both"):
+        raise ValueError(f"moving_averages: bias_correction must be True, False or 'both', got {bias_correction!r}.")
+    ax = plt.gca() if ax is None else ax
+    t = np.arange(1, x.size + 1)
+    ax.plot(t, x, linestyle="none", marker=".", markersize=4, color="#9A9A9A", label="observations")
+    for i, beta in enumerate(betas):
+        average, raw = 0.0, np.empty_like(x)
+        for k, value in enumerate(x):
+            average = ema(average, value, beta)
+            raw[k] = average
+        color = _BETA_COLORS[i % len(_BETA_COLORS)]
+        corrected = debias(raw, beta, t)
+        if bias_correction in (True, "both"):
+            ax.plot(t, corrected, color=color, label=f"β = {beta:g}, bias-corrected", **kwargs)
+        if bias_correction in (False, "both"):
+            dashed = {"linestyle": "--"} if bias_correction == "both" else {}
+            ax.plot(t, raw, color=color, label=f"β = {beta:g}" + (", no correction" if dashed else ""), **{**dashed, **kwargs})
+    ax.set_xlabel("step t")
+    ax.set_ylabel("value")
+    kind = {True: "bias-corrected", False: "started at 0", "both": "with and without bias correction"}
+    ax.set_title(f"Moving averages, {kind[bias_correction]}")
+    # The start, where the correction matters, is on the left and the averages
+    # run through the middle: the legend goes in room made below the data.
+    low, high = min(np.nanmin(x), 0.0), np.nanmax(x)  # the averages start at 0
+    span = (high - low) or 1.0
+    rows = -(-(1 + len(betas) * (2 if bias_correction == "both" else 1)) // 2)
+    ax.set_ylim(low - (0.12 * rows + 0.05) * span, high + 0.05 * span)
+    ax.legend(loc="lower center", ncol=2, fontsize="small")
+    return ax
+
+
+# --- effective step sizes --------------------------------------------------------------
+
+
+def _step_factors(tr: Trajectory) -> tuple[np.ndarray, str]:
+    """Per step and parameter: the number the optimizer multiplies the
+    gradient (or Adam's bias-corrected momentum) by. Shape (steps, dim)."""
+    opt = tr.optimizer
+    if opt is None:
+        raise ValueError(f"effective_step_sizes: trajectory {tr.label!r} has no optimizer attached; make it with adamcourse.run(...).")
+    dim = np.asarray(tr.points).shape[1]
+    steps = len(tr.states)
+    if isinstance(opt, (SGD, Momentum)):
+        # One step size for every parameter, fixed: lr.
+        return np.full((steps, dim), opt.lr), "lr"
+    if not isinstance(opt, (AdaGrad, RMSProp, Adam)):
+        raise TypeError(
+            f"effective_step_sizes: no formula for {type(opt).__name__}; it knows SGD, Momentum, AdaGrad, "
+            f"RMSProp, Adam and AdamW (and their subclasses)."
+        )
+    if steps == 0:
+        return np.empty((0, dim)), ""
+    t = np.array([s.t for s in tr.states], dtype=float)[:, None]
+    use_max = isinstance(opt, Adam) and opt.amsgrad
+    v = np.array([np.asarray(s.v_max if use_max else s.v, dtype=float) for s in tr.states]).reshape(steps, -1)
+    # While a parameter has had only zero gradients, v = 0 and its "step
+    # size" is lr / eps, huge but moving nothing: leave those steps out.
+    v = np.where(v > 0, v, np.nan)
+    if isinstance(opt, Adam):
+        if not getattr(opt, "bias_correction", True):
+            return opt.lr / (np.sqrt(v) + opt.eps), "lr / (√v + ε)"
+        v_hat = debias(v, opt.beta2, t)
+        eps = opt.eps
+        if opt.eps_hat:
+            # Keras' form equals the paper's with eps scaled by sqrt(1 - beta2**t).
+            eps = opt.eps / np.sqrt(1 - opt.beta2**t)
+        return opt.lr / (np.sqrt(v_hat) + eps), "lr / (√v̂ + ε)"
+    if opt.eps_inside_sqrt:
+        return opt.lr / np.sqrt(v + opt.eps), "lr / √(v + ε)"
+    return opt.lr / (np.sqrt(v) + opt.eps), "lr / (√v + ε)"
+
+
+def effective_step_sizes(*trajectories: Trajectory, ax=None, coordinate=None, **kwargs):
+    """Each parameter's own step size over the steps of a run.
+
+    What is plotted, at step t, for parameter i:
+
+    - AdaGrad and RMSProp: ``lr / (sqrt(v_i) + eps)`` (``lr / sqrt(v_i + eps)``
+      with ``eps_inside_sqrt``), the factor that multiplies the gradient
+      ``g_i``; ``v`` is the sum (AdaGrad) or moving average (RMSProp) of
+      squared gradients, read from ``trajectory.states``.
+    - Adam and AdamW: ``lr / (sqrt(v_hat_i) + eps)`` with ``v_hat = v / (1 -
+      beta2**t)``, the factor that multiplies the bias-corrected momentum
+      ``m_hat_i`` (with ``eps_hat`` the equivalent ``eps * sqrt(1-beta2**t)``
+      is used; with ``amsgrad``, ``v_max``; an Adam without bias correction
+      uses ``v`` as it is).
+    - SGD and Momentum: ``lr``, the same for every parameter at every step
+      (a flat reference line).
+
+    Steps where a parameter has had only zero gradients so far (``v = 0``,
+    common with sparse features) are left out: the formula gives ``lr /
+    eps`` there, a huge number that moves nothing.
+
+    AdaGrad's step sizes can only shrink; RMSProp's and Adam's follow the
+    recent gradient size, so a parameter with small gradients gets big steps.
+
+    Parameters
+    ----------
+    *trajectories : Trajectory
+        Runs from :func:`adamcourse.run` or :func:`adamcourse.run_minibatch`.
+    ax : Axes, optional
+    coordinate : int or sequence of int, optional
+        Which parameters to show; all by default. Several parameters of one
+        run are told apart by line style (up to four) or by shade.
+    **kwargs
+        Passed to every ``ax.plot`` call.
+
+    Returns
+    -------
+    Axes
+    """
+    trajectories = _check_trajectories(trajectories, "effective_step_sizes")
+    if not trajectories:
+        raise ValueError("effective_step_sizes: pass at least one trajectory, e.g. effective_step_sizes(run(Adam(lr=0.1), 'ravine')).")
+    ax = plt.gca() if ax is None else ax
+    formulas = []
+    for tr, st in zip(trajectories, trajectory_styles(*trajectories)):
+        factors, formula = _step_factors(tr)
+        formulas.append(formula)
+        dim = factors.shape[1]
+        coords = _coordinates(coordinate, dim)
+        names = _axis_names(OBJECTIVES[tr.objective]) if tr.objective in OBJECTIVES else None
+        steps = np.arange(1, len(factors) + 1)
+        for j, i in enumerate(coords):
+            name = names[i] if names and dim == 2 else f"θ{i}"
+            label = tr.label if len(coords) == 1 else f"{tr.label}: {name}"
+            if len(coords) <= len(_LINESTYLES):
+                style = {"color": st["color"], "linestyle": _LINESTYLES[j] if len(coords) > 1 else st["linestyle"]}
+            else:
+                # Many parameters (sparse features): dark to light, first and last named.
+                style = {"color": _mix_white(st["color"], 0.75 * j / (len(coords) - 1)), "linestyle": st["linestyle"]}
+                label = label if j in (0, len(coords) - 1) else None
+            ax.plot(steps, factors[:, i], label=label, **{**style, **kwargs})
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    shown = sorted({f for f in formulas if f and f != "lr"})
+    ax.set_ylabel("effective step size" + (f"  {shown[0]}" if len(shown) == 1 else ""))
+    ax.set_title("Each parameter's step size")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _mix_white(color: str, amount: float) -> str:
+    rgb = np.array(to_rgb(color))
+    return to_hex(rgb + amount * (1 - rgb))
+
+
+def _coordinates(coordinate, dim: int) -> list[int]:
+    if coordinate is None:
+        return list(range(dim))
+    coords = [coordinate] if np.ndim(coordinate) == 0 else list(coordinate)
+    for c in coords:
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or not 0 <= c < dim:
+            raise ValueError(f"effective_step_sizes: coordinate must be a parameter index from 0 to {dim - 1} (or a list of them), got {coordinate!r}.")
+    return [int(c) for c in coords]
