@@ -223,7 +223,9 @@ class Optimizer:
         if p.size <= _BLOCK:
             self._check_finite(g, key)
             return self._update(p, g, t, *slots)
-        outs = [np.empty_like(p) for _ in range(1 + len(slots))]
+        # C-ordered outputs, so that reshape(-1) is a view in the same order as
+        # np.ravel of the inputs (empty_like would copy a transposed layout).
+        outs = [np.empty(p.shape, dtype=p.dtype) for _ in range(1 + len(slots))]
         flat_in = [np.ravel(a) for a in (p, g, *slots)]
         flat_out = [o.reshape(-1) for o in outs]
         for start in range(0, p.size, _BLOCK):
@@ -281,6 +283,13 @@ class Optimizer:
                     f"{self._owner}: state.{name} does not match params (different keys or shapes); the "
                     f"state belongs to other parameters. Create it with state = opt.init(params)."
                 )
+            for key, p in p_leaves.items():
+                if leaves[key].dtype != p.dtype:
+                    raise TypeError(
+                        f"{self._owner}: {_name(f'state.{name}', key)} has dtype {leaves[key].dtype} but "
+                        f"{_name('params', key)} has dtype {p.dtype}; the state was made for other "
+                        f"parameters. Create it with state = opt.init(params)."
+                    )
             slot_leaves[name] = leaves
         return slot_leaves
 
@@ -613,7 +622,10 @@ class Adam(Optimizer):
             v_max = np.maximum(v_max, v)
         v_used = v_max if self.amsgrad else v
         if self.eps_hat:
-            lr_t = self.lr * math.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+            # Keras works out this step size in the parameter's own precision;
+            # doing the same keeps float32 runs equal to Keras' to the last bit.
+            one, lr, beta1, beta2 = (p.dtype.type(x) for x in (1, self.lr, self.beta1, self.beta2))
+            lr_t = lr * np.sqrt(one - beta2**t) / (one - beta1**t)
             p = p - lr_t * m / (np.sqrt(v_used) + self.eps)
         else:
             m_hat, v_hat = debias(m, self.beta1, t), debias(v_used, self.beta2, t)
@@ -657,7 +669,12 @@ class AdamW(Adam):
         self._set("weight_decay", _non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
 
     def _update(self, p, g, t, *slots):
-        p = p - p * (self.lr * self.weight_decay)
+        # Both frameworks decay first, with the same lr as the Adam step; each
+        # rounds it its own way, and we follow the one we are asked to match.
+        if self.eps_hat:
+            p = p - p * self.weight_decay * self.lr  # Keras: variable - variable * wd * lr
+        else:
+            p = p * (1 - self.lr * self.weight_decay)  # PyTorch: param.mul_(1 - lr * wd)
         return super()._update(p, g, t, *slots)
 
     @classmethod
