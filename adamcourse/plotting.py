@@ -318,6 +318,7 @@ def contour(
     filled: bool = True,
     resolution: int = 200,
     legend: bool = True,
+    edges: bool = True,
     **kwargs,
 ):
     """Contours of a 2-D objective with optimizer trajectories on top.
@@ -353,6 +354,8 @@ def contour(
         Grid points per axis.
     legend : bool
         Draw a legend when there is something to name.
+    edges : bool
+        Thin white lines between filled bands (easier to read, heavier to store).
     **kwargs
         Passed to ``ax.contourf`` (or ``ax.contour``), e.g. ``cmap="viridis"``.
 
@@ -377,7 +380,8 @@ def contour(
     if filled:
         ax.contourf(X, Y, values, **style)
         # Thin lines between the bands make the shape readable in print too.
-        ax.contour(X, Y, values, levels=style["levels"], colors="white", linewidths=0.4, alpha=0.7)
+        if edges:
+            ax.contour(X, Y, values, levels=style["levels"], colors="white", linewidths=0.4, alpha=0.7)
     else:
         style.setdefault("linewidths", 0.8)
         ax.contour(X, Y, values, **style)

@@ -1,0 +1,101 @@
+"""The race animation: frames, what each frame shows, and the size of its HTML."""
+
+import re
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from adamcourse import SGD, Adam, Momentum, run
+from adamcourse.animation import MAX_FRAMES, race
+
+
+@pytest.fixture(scope="module")
+def rosenbrock_runs():
+    return [run(o, "rosenbrock", steps=200) for o in (SGD(lr=1e-3), Momentum(lr=1e-3), Adam(lr=0.1))]
+
+
+def test_frames_are_spread_evenly_from_start_to_finish(rosenbrock_runs):
+    r = race("rosenbrock", *rosenbrock_runs, frames=41)
+    assert r.frames == 41
+    # 200 steps in 40 intervals: every 5th step.
+    np.testing.assert_array_equal(r.frame_steps, np.arange(0, 201, 5))
+
+
+def test_each_frame_shows_every_run_up_to_its_step(rosenbrock_runs):
+    r = race("rosenbrock", *rosenbrock_runs, frames=41)
+    for i in (0, 7, 40):
+        step = 5 * i
+        r.update(i)
+        for tr, line, head, data in zip(rosenbrock_runs, r.lines, r.heads, r.frame_data(i)):
+            np.testing.assert_array_equal(data, tr.points[: step + 1])
+            np.testing.assert_array_equal(line.get_xydata(), tr.points[: step + 1])
+            np.testing.assert_array_equal(head.get_xydata(), tr.points[step : step + 1])
+        assert r.axes.get_title().endswith(f"step {step}")
+
+
+def test_a_run_that_stopped_early_waits_at_its_last_point():
+    blown, fine = run(SGD(lr=1.5), "bowl", steps=100), run(SGD(lr=0.1), "bowl", steps=100)
+    assert blown.diverged_at is not None and blown.steps < 100
+    r = race("bowl", blown, fine, frames=11)
+    last_blown, last_fine = r.frame_data(10)
+    np.testing.assert_array_equal(last_blown, blown.points)
+    np.testing.assert_array_equal(last_fine, fine.points)
+    assert "diverged" in r.lines[0].get_label()
+
+
+def test_short_runs_get_one_frame_per_step_and_too_many_frames_are_capped():
+    short = run(Adam(lr=0.1), "bowl", steps=9)
+    assert race("bowl", short).frames == 10
+    long = run(Adam(lr=0.1), "bowl", steps=500)
+    with pytest.warns(UserWarning, match=f"showing {MAX_FRAMES} frames instead of 400"):
+        r = race("bowl", long, frames=400)
+    assert r.frames == MAX_FRAMES
+
+
+def test_html_embeds_every_frame_and_stays_small(rosenbrock_runs):
+    figures_before = plt.get_fignums()
+    r = race("rosenbrock", *rosenbrock_runs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "Animation was deleted without rendering"
+        html = r._repr_html_()
+    assert html is r.html and r.to_jshtml() is html
+    assert len(re.findall(r"data:image/png;base64", html)) == r.frames == 60
+    # A notebook with one race must stay well under 2 MB.
+    assert len(html.encode()) < 1.5e6
+    # The figure lives outside pyplot: no static copy appears under the cell.
+    assert plt.get_fignums() == figures_before
+
+
+def test_bad_arguments_get_clear_errors(rosenbrock_runs):
+    with pytest.raises(ValueError, match="at least one trajectory"):
+        race("rosenbrock")
+    with pytest.raises(ValueError, match="frames must be a whole number >= 2"):
+        race("rosenbrock", *rosenbrock_runs, frames=1)
+    with pytest.raises(ValueError, match="interval"):
+        race("rosenbrock", *rosenbrock_runs, interval=0)
+    with pytest.raises(TypeError, match=r"\*trajectories"):
+        race("rosenbrock", rosenbrock_runs)
+    with pytest.raises(IndexError, match="60 frames"):
+        race("rosenbrock", *rosenbrock_runs).frame_data(60)
+
+
+def test_in_a_real_kernel_the_race_shows_as_html_only():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%matplotlib inline\nfrom adamcourse import run, Adam\nfrom adamcourse.animation import race"),
+        nbformat.v4.new_code_cell("race('bowl', run(Adam(lr=0.1), 'bowl', steps=20))"),
+    ]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["execute_result"]
+    data = outputs[0].data
+    assert "data:image/png;base64" in data["text/html"]
+    assert "image/png" not in data  # no static copy of the figure under the animation
