@@ -231,14 +231,15 @@ class Optimizer:
         for start in range(0, p.size, _BLOCK):
             block = slice(start, start + _BLOCK)
             p_b, g_b, *slots_b = (a[block] for a in flat_in)
-            self._check_finite(g_b, key)
+            self._check_finite(g_b, key, whole=g)
             for out, value in zip(flat_out, self._update(p_b, g_b, t, *slots_b)):
                 out[block] = value
         return outs
 
-    def _check_finite(self, g, key):
+    def _check_finite(self, g, key, whole=None):
         if not np.isfinite(g).all():
-            bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
+            whole = g if whole is None else whole  # count them all, not just this block's
+            bad = int(np.size(whole) - np.count_nonzero(np.isfinite(whole)))
             raise FloatingPointError(
                 f"{self._owner}: {_name('grads', key)} contains {bad} NaN or Inf value(s). This usually "
                 f"means the loss has diverged: lower the learning rate (now lr={getattr(self, 'lr', '?')}) "
@@ -266,7 +267,7 @@ class Optimizer:
     def _check_state(self, state, p_leaves):
         if not isinstance(state, self.State):
             raise TypeError(
-                f"{self._owner}: state must be a {self.State.__name__}, got {type(state).__name__}. "
+                f"{self._owner}: state must be of type {self.State.__name__}, got {type(state).__name__}. "
                 f"Create it with this optimizer: state = opt.init(params)."
             )
         slot_leaves = {}

@@ -1,0 +1,5 @@
+"""Shared test set-up: headless plotting, so tests run without a display."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
