@@ -1,0 +1,104 @@
+"""Grade on Gradescope with the same grader as ``adamcourse grade``.
+
+``make_bundle`` writes the autograder zip Gradescope asks for: ``setup.sh``
+(installs this course and its grading extras), ``run_autograder`` (grades
+the one submitted notebook) and ``config.json`` (assignment, limits, seed),
+plus the course's source and the instructor's notebook. ``run`` is what
+``run_autograder`` calls: it reads ``<root>/submission/*.ipynb`` and writes
+``<root>/results/results.json`` in Gradescope's format. ``root`` is
+``/autograder`` on Gradescope and a temporary folder in the tests.
+
+    adamcourse gradescope 05_adam --out autograder.zip
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from adamcourse.grading import DEFAULT_EXERCISES, grade
+
+__all__ = ["make_bundle", "run"]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None = None, registry: str = DEFAULT_EXERCISES,
+                limits: dict | None = None, seed: int = 0) -> Path:
+    """Write the Gradescope autograder zip for one assignment.
+
+    Parameters
+    ----------
+    assignment : str
+        The assignment's name, e.g. ``"05_adam"``.
+    out : str or Path
+        The zip to write.
+    source : str or Path, optional
+        The instructor's notebook (default ``notebooks/<assignment>.ipynb``).
+    registry : str
+        The exercise registry; a ``file.py:NAME`` registry is copied into the bundle.
+    limits : dict, optional
+        ``Limits`` fields (time_s, memory_mb, output_kb, file_mb).
+    seed : int
+        Mixed into each student's test cases.
+    """
+    source = Path(source) if source else ROOT / "notebooks" / f"{assignment}.ipynb"
+    if not source.is_file():
+        raise FileNotFoundError(f"No source notebook {source} for {assignment!r}.")
+    out = Path(out)
+    config = {"assignment": assignment, "source": f"assignment/{source.name}", "registry": registry,
+              "limits": limits or {}, "seed": seed}
+    module, _, attribute = registry.rpartition(":")
+    extra = []
+    if module.endswith(".py"):
+        extra.append((Path(module), f"assignment/{Path(module).name}"))
+        config["registry"] = f"assignment/{Path(module).name}:{attribute}"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in ("setup.sh", "run_autograder"):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16  # executable, as Gradescope expects
+            bundle.writestr(info, (HERE / name).read_text())
+        bundle.writestr("config.json", json.dumps(config, indent=2) + "\n")
+        bundle.write(source, config["source"])
+        for path, name in extra:
+            bundle.write(path, name)
+        # the course itself, so Gradescope grades with exactly this version
+        for name in ("pyproject.toml", "README.md"):
+            if (ROOT / name).is_file():
+                bundle.write(ROOT / name, f"course/{name}")
+        for path in sorted((ROOT / "adamcourse").rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                bundle.write(path, f"course/{path.relative_to(ROOT)}")
+    return out
+
+
+def run(root: str | Path = "/autograder") -> dict:
+    """Grade ``<root>/submission`` and write ``<root>/results/results.json``."""
+    from adamcourse.sandbox import Limits
+
+    root = Path(root)
+    config = json.loads((root / "source" / "config.json").read_text())
+    os.chdir(root / "source")  # registry and source paths in the config are relative to it
+    notebooks = sorted((root / "submission").rglob("*.ipynb"))
+    named = [p for p in notebooks if p.stem == config["assignment"]]
+    results_dir = root / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    if not notebooks:
+        results = {"score": 0, "output": f"No notebook found in your submission: upload {config['assignment']}.ipynb.",
+                   "tests": []}
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy((named or notebooks)[0], Path(folder) / "submission.ipynb")
+            rows = grade(folder, config["assignment"], source=config["source"], registry=config["registry"],
+                         workers=1, limits=Limits(**config.get("limits", {})), seed=config.get("seed", 0), progress=False)
+        tests = [{"name": row.exercise, "score": row.points, "max_score": row.max_points, "output": row.feedback,
+                  "visibility": "visible"} for row in rows]
+        results = {"score": sum(t["score"] for t in tests), "tests": tests,
+                   "output": f"Graded {len(tests)} exercises of {config['assignment']}."}
+    (results_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results

@@ -1,0 +1,175 @@
+"""Make the student copies of the lesson notebooks.
+
+A student copy is the lesson notebook with:
+
+- each solution (the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
+  in a cell with nbgrader ``solution: true``) replaced by a stub that raises
+  ``NotImplementedError`` with a hint, and that cell's outputs cleared;
+- the check cells' outputs cleared too (they showed the solution passing);
+- hidden tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``) removed;
+- Colab badges pointing at the student copy instead of the solutions;
+- everything else kept as it is, outputs and pictures included.
+
+The transformation is pure (no execution), so a fresh copy is byte-for-byte
+comparable with the committed one; :func:`stale` lists those that differ.
+
+    adamcourse release            # write notebooks/student/*.ipynb
+    adamcourse release --check    # exit 1 if a committed copy is out of date
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+__all__ = ["student_copy", "release", "stale", "render", "STUDENT_FOLDER"]
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT_FOLDER = "student"
+
+_BEGIN, _END = re.compile(r"^\s*#+ ?BEGIN SOLUTION\s*$"), re.compile(r"^\s*#+ ?END SOLUTION\s*$")
+_BEGIN_HIDDEN, _END_HIDDEN = re.compile(r"^\s*#+ ?BEGIN HIDDEN TESTS\s*$"), re.compile(r"^\s*#+ ?END HIDDEN TESTS\s*$")
+_DEF = re.compile(r"^\s*def (\w+)\s*\(")
+_HINT = re.compile(r"^\s*# ?Hint\b", re.IGNORECASE)
+
+
+def _lines(source) -> list[str]:
+    text = "".join(source) if isinstance(source, list) else str(source)
+    return text.split("\n")
+
+
+def _stub(source, grade_id: str) -> str:
+    """The solution cell with each solution region replaced by a stub."""
+    out, inside, region, function = [], False, [], None
+    for line in _lines(source):
+        if not inside and _DEF.match(line):
+            function = _DEF.match(line).group(1)
+        if not inside and _BEGIN.match(line):
+            inside, region = True, []
+            indent = line[: len(line) - len(line.lstrip())]
+            continue
+        if inside and _END.match(line):
+            inside = False
+            hints = [h.strip() for h in region if _HINT.match(h)]
+            what = f"`{function}`" if function else "this exercise"
+            message = f"Write {what} here: replace this line with your code, then run the check cell below."
+            out += [f"{indent}{h}" for h in hints]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({message!r})"]
+            continue
+        if inside:
+            region.append(line)
+        else:
+            out.append(line)
+    if inside:
+        raise ValueError(f"The solution cell {grade_id!r} has '# BEGIN SOLUTION' without '# END SOLUTION'.")
+    return "\n".join(out)
+
+
+def _without_hidden_tests(source, where: str) -> str:
+    out, inside = [], False
+    for line in _lines(source):
+        if _BEGIN_HIDDEN.match(line):
+            inside = True
+        elif _END_HIDDEN.match(line):
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where} has '### BEGIN HIDDEN TESTS' without '### END HIDDEN TESTS'.")
+    return "\n".join(out).rstrip("\n") if out else ""
+
+
+def _as_source(text: str) -> list[str]:
+    """nbformat's on-disk form: a list of lines, each but the last ending in a newline."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def student_copy(nb: dict, name: str = "notebook") -> dict:
+    """The student copy of a notebook (a dict in nbformat 4 form); ``nb`` is unchanged."""
+    nb = copy.deepcopy(nb)
+    solutions = 0
+    for index, cell in enumerate(nb.get("cells", [])):
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        where = f"{name}, cell {index}"
+        source = _without_hidden_tests(cell.get("source", ""), where)
+        if meta.get("solution"):
+            solutions += 1
+            if cell.get("cell_type") == "code":
+                source = _stub(source, meta.get("grade_id", where))
+            else:
+                source = re.sub(r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE", source)
+        if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade")):
+            cell["outputs"], cell["execution_count"] = [], None
+        if cell.get("cell_type") == "markdown":
+            # Colab badges and links open the student copy, not the solutions
+            source = re.sub(r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2", source)
+        cell["source"] = _as_source(source)
+    return nb
+
+
+def render(nb: dict) -> str:
+    """A notebook as text, laid out the way Jupyter writes it."""
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _sources(notebooks: Path, names=None) -> list[Path]:
+    found = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+    if names:
+        wanted = {Path(n).stem for n in names}
+        found = [p for p in found if p.stem in wanted or p.stem.split("_")[0] in wanted]
+    return found
+
+
+def release(notebooks: str | Path | None = None, out: str | Path | None = None, names=None) -> list[Path]:
+    """Write the student copy of every lesson notebook.
+
+    Parameters
+    ----------
+    notebooks : str or Path, optional
+        The folder of lesson notebooks (default: the repository's ``notebooks/``).
+    out : str or Path, optional
+        Where the copies go (default: ``notebooks/student/``).
+    names : list of str, optional
+        Only these notebooks (``"05_adam"`` or ``"05"``).
+
+    Returns
+    -------
+    list of Path
+        The copies written.
+    """
+    notebooks = Path(notebooks) if notebooks is not None else ROOT / "notebooks"
+    out = Path(out) if out is not None else notebooks / STUDENT_FOLDER
+    sources = _sources(notebooks, names)
+    if not sources:
+        raise FileNotFoundError(f"No lesson notebooks (NN_name.ipynb) in {notebooks}: build them first "
+                                f"(python tools/build_notebooks.py).")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sources:
+        text = render(student_copy(json.loads(path.read_text(encoding="utf-8")), path.name))
+        target = out / path.name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def stale(notebooks: str | Path | None = None, out: str | Path | None = None) -> list[str]:
+    """The student copies that are missing or differ from a fresh release;
+    an empty list means they are up to date."""
+    notebooks = Path(notebooks) if notebooks is not None else ROOT / "notebooks"
+    out = Path(out) if out is not None else notebooks / STUDENT_FOLDER
+    problems = []
+    for path in _sources(notebooks):
+        target = out / path.name
+        fresh = render(student_copy(json.loads(path.read_text(encoding="utf-8")), path.name))
+        if not target.exists():
+            problems.append(f"{target.name} is missing")
+        elif target.read_text(encoding="utf-8") != fresh:
+            problems.append(f"{target.name} is out of date")
+    known = {p.name for p in _sources(notebooks)}
+    problems += [f"{p.name} has no lesson notebook any more" for p in sorted(out.glob("*.ipynb")) if p.name not in known]
+    return problems
