@@ -463,7 +463,7 @@ def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: flo
     for tr, shift, st in zip(trajectories, shifts, trajectory_styles(*trajectories)):
         y = np.asarray(tr.losses, dtype=float) - (shift or 0.0)
         ax.plot(np.arange(len(y)), y, label=_legend_label(tr), **{**st, **kwargs})
-    if log:
+    if log and ax.get_yscale() != "log":  # setting it again would rebuild the ticks
         ax.set_yscale("log")
     if any(tr.diverged_at is not None for tr in trajectories):
         # A blown-up loss (1e16) would flatten every other curve: cap the view.
