@@ -79,9 +79,10 @@ class Assignment:
         The notebook's name without ``.ipynb`` (``"05_adam"``).
     exercises : tuple
         The registry's ``Exercise`` objects, in notebook order.
-    preamble : str
-        The source notebook's import statements, run before the learner's
-        cells (the instructor's own, never the submission's).
+    imports : tuple
+        The source notebook's import statements with the names each binds:
+        those a submission's solutions use run before its cells (the
+        instructor's statements, never the submission's).
     source : str
         The source notebook's path.
     registry : str
@@ -91,7 +92,7 @@ class Assignment:
 
     name: str
     exercises: tuple
-    preamble: str
+    imports: tuple
     source: str
     registry: str = DEFAULT_EXERCISES
 
@@ -155,7 +156,7 @@ def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> As
                                 f"e.g. notebooks/05_adam.ipynb.")
     nb = json.loads(source.read_text(encoding="utf-8"))
     known = _load_registry(registry)
-    exercises, imports = [], []
+    exercises, imports = [], {}
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -171,10 +172,27 @@ def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> As
             tree = ast.parse(_python(_source_text(cell)))
         except SyntaxError:
             continue
-        imports += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = tuple(alias.asname or alias.name.split(".")[0] for alias in node.names)
+                imports.setdefault(ast.unparse(node), names)
     if not exercises:
         raise ValueError(f"{source.name} has no solution cells (nbgrader metadata with solution: true): nothing to grade.")
-    return Assignment(source.stem, tuple(exercises), "\n".join(dict.fromkeys(imports)), str(source), registry)
+    return Assignment(source.stem, tuple(exercises), tuple(imports.items()), str(source), registry)
+
+
+def _preamble(assignment: Assignment, solutions: Mapping[str, str]) -> str:
+    """The instructor's imports that the solutions use (plus NumPy): importing
+    everything a lesson imports (plots, widgets) would cost seconds per kernel."""
+    used = {"np", "numpy"}
+    for source in solutions.values():
+        try:
+            tree = ast.parse(_python(source))
+        except SyntaxError:
+            used |= set(re.findall(r"[A-Za-z_]\w*", source))
+            continue
+        used |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return "\n".join(statement for statement, names in assignment.imports if used & set(names))
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
@@ -382,7 +400,7 @@ async def _run_in_sandbox(assignment: Assignment, solutions: dict, root: str, li
     async def start():
         nonlocal client, km
         km = sandbox.SandboxKernelManager(root, limits)
-        nb = nbformat.v4.new_notebook(cells=[_cell(assignment.preamble or "pass")])
+        nb = nbformat.v4.new_notebook(cells=[_cell(_preamble(assignment, solutions) or "pass")])
         client = _client_class()(nb, km=km, timeout=int(limits.startup_s), startup_timeout=int(limits.startup_s),
                                  allow_errors=True, record_timing=False, iopub_timeout=5, shutdown_kernel="immediate")
         client.output_budget = limits.output_kb * 1024
