@@ -8,6 +8,9 @@ A student copy is the lesson notebook with:
 - the check cells' outputs cleared too (they showed the solution passing);
 - hidden tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``) removed;
 - Colab badges pointing at the student copy instead of the solutions;
+- nbgrader's checksum on each solution, check and locked cell, computed as
+  ``nbgrader generate_assignment`` does, so nbgrader's own tools can tell a
+  locked cell that a learner changed;
 - everything else kept as it is, outputs and pictures included.
 
 The transformation is pure (no execution), so a fresh copy is byte-for-byte
@@ -20,11 +23,12 @@ comparable with the committed one; :func:`stale` lists those that differ.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from pathlib import Path
 
-__all__ = ["student_copy", "release", "stale", "render", "STUDENT_FOLDER"]
+__all__ = ["student_copy", "release", "stale", "render", "nbgrader_checksum", "STUDENT_FOLDER"]
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT_FOLDER = "student"
@@ -87,6 +91,22 @@ def _as_source(text: str) -> list[str]:
     return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+def nbgrader_checksum(cell: dict) -> str:
+    """nbgrader's checksum of a cell: the MD5 of its source, type, whether it
+    is a grade, solution and locked cell, its grade_id and (grade cells) its
+    points, in that order (``nbgrader.utils.compute_checksum``)."""
+    meta = cell["metadata"]["nbgrader"]
+    grade, solution = bool(meta.get("grade", False)), bool(meta.get("solution", False))
+    locked = False if solution else True if grade else bool(meta.get("locked", False))
+    digest = hashlib.md5()
+    for part in ("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"], cell["cell_type"],
+                 str(meta.get("grade", False)), str(meta.get("solution", False)), str(locked), meta["grade_id"]):
+        digest.update(part.encode("utf-8"))
+    if grade:
+        digest.update(str(float(meta["points"])).encode("utf-8"))
+    return digest.hexdigest()
+
+
 def student_copy(nb: dict, name: str = "notebook") -> dict:
     """The student copy of a notebook (a dict in nbformat 4 form); ``nb`` is unchanged."""
     nb = copy.deepcopy(nb)
@@ -107,6 +127,8 @@ def student_copy(nb: dict, name: str = "notebook") -> dict:
             # Colab badges and links open the student copy, not the solutions
             source = re.sub(r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2", source)
         cell["source"] = _as_source(source)
+        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+            meta["checksum"], meta["cell_type"] = nbgrader_checksum(cell), cell["cell_type"]
     return nb
 
 
