@@ -332,8 +332,8 @@ class SGD(Optimizer):
 
     @classmethod
     def like_torch(cls, **overrides):
-        """``torch.optim.SGD(lr=...)``; PyTorch has no default lr, 0.01 is used here."""
-        return cls(**{"lr": 0.01, **overrides})
+        """``torch.optim.SGD()`` (lr=0.001; PyTorch before 2.2 had no default lr)."""
+        return cls(**{"lr": 0.001, **overrides})
 
 
 # --- Momentum ----------------------------------------------------------------
@@ -406,8 +406,8 @@ class Momentum(Optimizer):
 
     @classmethod
     def like_torch(cls, **overrides):
-        """``torch.optim.SGD(lr, momentum=0.9, nesterov=...)``."""
-        return cls(**{"lr": 0.01, "beta": 0.9, "velocity": "gradient", **overrides})
+        """``torch.optim.SGD(momentum=0.9, nesterov=...)`` (lr=0.001)."""
+        return cls(**{"lr": 0.001, "beta": 0.9, "velocity": "gradient", **overrides})
 
 
 # --- AdaGrad -----------------------------------------------------------------
@@ -586,7 +586,8 @@ class Adam(Optimizer):
         Keras' "epsilon hat" form: fold both corrections into the step size,
         ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)`` and
         ``theta = theta - lr_t * m / (sqrt(v) + eps)``. It equals the default
-        form with ``eps`` replaced by ``eps * sqrt(1 - beta2**t)``.
+        form with ``eps`` replaced by ``eps * sqrt(1 - beta2**t)``. Like
+        Keras, it computes ``lr_t`` in the parameters' precision.
 
     The default (paper) form is what PyTorch computes; ``like_keras()`` gives
     ``keras.optimizers.Adam()`` (eps_hat=True, eps=1e-7), ``like_torch()``
@@ -654,6 +655,11 @@ class AdamW(Adam):
     Adding ``weight_decay * theta`` to the gradient instead (L2 regularisation)
     would be divided by ``sqrt(v_hat)`` too, so large weights would decay
     less; decoupling keeps the decay the same for every weight.
+
+    Both frameworks decay first, with the same lr as the Adam step. With
+    ``eps_hat=True`` (Keras' arithmetic) the decay is computed as Keras writes
+    it, ``theta - theta * weight_decay * lr``; otherwise as PyTorch writes it,
+    ``theta * (1 - lr * weight_decay)``: the same number up to rounding.
 
     Parameters are Adam's plus ``weight_decay``. ``like_keras()`` gives
     ``keras.optimizers.AdamW()`` (weight_decay=0.004), ``like_torch()`` gives

@@ -273,6 +273,26 @@ def test_torch_parity(torch, case, dtype):
             _assert_same(slot, theirs, dtype, f"{case} state.{ours_name}")
 
 
+def test_torch_defaults_are_what_like_torch_sets(torch):
+    """like_torch() with no arguments carries PyTorch's own defaults."""
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    pairs = [
+        (SGD.like_torch(), torch.optim.SGD(params), {"lr": "lr"}),
+        (Momentum.like_torch(), torch.optim.SGD(params, momentum=0.9), {"lr": "lr", "beta": "momentum"}),
+        (AdaGrad.like_torch(), torch.optim.Adagrad(params),
+         {"lr": "lr", "eps": "eps", "initial_accumulator": "initial_accumulator_value"}),
+        (RMSProp.like_torch(), torch.optim.RMSprop(params), {"lr": "lr", "beta": "alpha", "eps": "eps"}),
+        (Adam.like_torch(), torch.optim.Adam(params), {"lr": "lr", "eps": "eps"}),
+        (AdamW.like_torch(), torch.optim.AdamW(params), {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay"}),
+    ]
+    for ours, theirs, names in pairs:
+        for our_name, torch_name in names.items():
+            assert getattr(ours, our_name) == theirs.defaults[torch_name], (ours, torch_name)
+        if isinstance(ours, Adam):
+            assert (ours.beta1, ours.beta2) == theirs.defaults["betas"]
+            assert not ours.eps_hat
+
+
 def test_torch_parity_is_sharp_enough_to_see_the_keras_form_differ(torch):
     params, grads = _problem(np.float64, seed=1)
     keras_form, _ = _ours(Adam(lr=TORCH_LR, eps=1e-8, eps_hat=True), params, grads)
