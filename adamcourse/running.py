@@ -70,12 +70,12 @@ class Trajectory:
         return f"<Trajectory {self.label} on {self.objective}: {self.steps} steps, {status}>"
 
 
-def _check_run_args(optimizer, steps):
+def _check_run_args(optimizer, steps, name="steps"):
     if not isinstance(optimizer, Optimizer):
         hint = " (did you pass the class? write Adam() or Adam(lr=0.1))" if isinstance(optimizer, type) else ""
         raise TypeError(f"optimizer must be an adamcourse optimizer such as Adam(lr=0.1), got {optimizer!r}{hint}.")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}.")
+        raise ValueError(f"{name} must be a whole number >= 0, got {steps!r}.")
 
 
 def _start(x0, default, dim):
@@ -123,6 +123,11 @@ def run(optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 
     records that step in ``diverged_at``: divergence is shown, not hidden.
     """
     _check_run_args(optimizer, steps)
+    if isinstance(objective, MinibatchProblem):
+        raise TypeError(
+            f"run() takes a 2-D objective, got the minibatch problem {objective.name!r}: use "
+            f"run_minibatch(optimizer, problem, ...) or run(optimizer, problem.as_objective())."
+        )
     objective = get_objective(objective)
     x = _start(x0, objective.start, 2)
     state = optimizer.init(x)
@@ -163,7 +168,7 @@ def run_minibatch(
     gradient norms in the trajectory are measured on the full data set so
     that runs with different batch sizes compare fairly.
     """
-    _check_run_args(optimizer, epochs)
+    _check_run_args(optimizer, epochs, "epochs")
     if not isinstance(problem, MinibatchProblem):
         raise TypeError(f"problem must be a MinibatchProblem such as linear_regression(), got {problem!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= problem.n:
