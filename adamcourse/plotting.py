@@ -467,9 +467,18 @@ def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: flo
         ax.set_yscale("log")
     if any(tr.diverged_at is not None for tr in trajectories):
         # A blown-up loss (1e16) would flatten every other curve: cap the view.
+        # Autoscaling would also leave a wide margin below (it is a fraction
+        # of the whole range), so both limits are set from the shown values.
         starts = [abs(float(tr.losses[0]) - (s or 0.0)) for tr, s in zip(trajectories, shifts)]
         top = max(max(starts), 1e-12) * (1e4 if log else 3)
-        ax.set_ylim(top=top)
+        shown = np.concatenate([np.asarray(tr.losses, dtype=float) - (s or 0.0) for tr, s in zip(trajectories, shifts)])
+        shown = shown[np.isfinite(shown) & (shown <= top) & ((shown > 0) if log else True)]
+        if shown.size:
+            low = shown.min()
+            bottom = low / 2 if log else low - 0.05 * (top - low)
+            ax.set_ylim(bottom=bottom, top=top)
+        else:
+            ax.set_ylim(top=top)
     shifted = all(s is not None for s in shifts)
     ax.set_xlabel("step")
     ax.set_ylabel("loss − minimum" if shifted else "loss")

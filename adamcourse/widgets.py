@@ -194,19 +194,26 @@ class ExplorerView:
     the paths, their markers, the legend and the loss panel on top
     ("blitting"). ``figure`` always holds the current artists, so saving it
     gives the same picture as :meth:`png`.
+
+    One legend below both panels names the runs (the colours are the same in
+    both), so no legend ever covers a path or a curve.
     """
 
-    def __init__(self, figsize=(9.6, 3.9), dpi: int = 100):
+    # Height of the legend strip at the bottom, as a fraction of the figure.
+    _LEGEND_STRIP = 0.105
+
+    def __init__(self, figsize=(9.6, 4.4), dpi: int = 100):
         # A Figure outside pyplot: nothing is shown or kept open behind the user's back.
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)  # draws into memory, whatever the notebook's backend
-        self.figure.subplots_adjust(left=0.07, right=0.985, bottom=0.13, top=0.91, wspace=0.27)
+        self.figure.subplots_adjust(left=0.07, right=0.985, bottom=0.25, top=0.92, wspace=0.27)
         self.contour_ax, self.loss_ax = self.figure.subplots(1, 2)
+        self.legend = None
         self.objective: str | None = None
         self.trajectories: list[Trajectory] = []
         self._path_artists: list = []
         self._minimum = None
-        self._backgrounds = None
+        self._backgrounds = ()
 
     def _draw_landscape(self, objective: str):
         ax = self.contour_ax
@@ -220,10 +227,16 @@ class ExplorerView:
         self.loss_ax.set_visible(False)
         if self._minimum is not None:
             self._minimum.set_visible(False)
-        self.figure.canvas.draw()
-        right_of_contour = self.contour_ax.bbox.x1 + 2
-        loss_region = Bbox.from_extents(right_of_contour, 0, self.figure.bbox.x1, self.figure.bbox.y1)
-        self._backgrounds = (self.figure.canvas.copy_from_bbox(ax.bbox), self.figure.canvas.copy_from_bbox(loss_region))
+        if self.legend is not None:
+            self.legend.remove()
+            self.legend = None
+        canvas = self.figure.canvas
+        canvas.draw()
+        width, height = self.figure.bbox.x1, self.figure.bbox.y1
+        strip_top = self._LEGEND_STRIP * height
+        loss_region = Bbox.from_extents(ax.bbox.x1 + 2, strip_top, width, height)
+        legend_strip = Bbox.from_extents(0, 0, width, strip_top)
+        self._backgrounds = tuple(canvas.copy_from_bbox(box) for box in (ax.bbox, loss_region, legend_strip))
         self.loss_ax.set_visible(True)
         if self._minimum is not None:
             self._minimum.set_visible(True)
@@ -240,11 +253,12 @@ class ExplorerView:
         for tr, style in zip(trajectories, plotting.trajectory_styles(*trajectories)):
             plotting._draw_trajectory(ax, tr, style, window)
         self._path_artists = [line for line in ax.lines if line not in before]
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
+        if self.legend is not None:
+            self.legend.remove()
         labelled = [a for a in self._path_artists if not a.get_label().startswith("_")]
         handles = labelled + ([self._minimum] if self._minimum is not None else [])
-        ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.85)
+        self.legend = self.figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3),
+                                         fontsize="small", frameon=False, borderaxespad=0.3)
 
         self._update_losses(trajectories)
         self.trajectories = list(trajectories)
@@ -260,21 +274,20 @@ class ExplorerView:
         ax.set_autoscale_on(True)
         if trajectories:
             plotting.loss_curves(*trajectories, ax=ax)
-            ax.legend(loc="upper right", fontsize="small")
+            ax.get_legend().remove()  # the figure's legend below names them
+            # Minor ticks of a log axis cost a third of a redraw and add little here.
+            ax.minorticks_off()
         else:
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
             ax.text(0.5, 0.5, "Tick an optimizer to see its run.", ha="center", va="center", transform=ax.transAxes)
 
     def _blit(self):
-        contour_bg, loss_bg = self._backgrounds
-        self.figure.canvas.restore_region(contour_bg)
-        self.figure.canvas.restore_region(loss_bg)
-        ax = self.contour_ax
-        for artist in [*self._path_artists, self._minimum, ax.get_legend()]:
+        for background in self._backgrounds:
+            self.figure.canvas.restore_region(background)
+        for artist in [*self._path_artists, self._minimum]:
             if artist is not None:
-                ax.draw_artist(artist)
+                self.contour_ax.draw_artist(artist)
         self.loss_ax.draw(self.figure.canvas.get_renderer())
+        self.figure.draw_artist(self.legend)
 
     def path_line(self, label: str):
         """The line of the run labelled ``label`` on the contour panel."""

@@ -176,6 +176,9 @@ def test_loss_curves_cap_the_view_when_a_run_diverges():
     plotting.loss_curves(blown, fine, ax=ax)
     # Start loss 0.8**2 + 0.6**2 = 1; the view stops at 1e4 times that.
     assert ax.get_ylim()[1] == pytest.approx(1e4)
+    # lr=0.1 multiplies the point by 0.8 per step, the loss by 0.64: the lowest
+    # value shown is 0.64**50, and the view reaches half of it (no wide margin).
+    assert ax.get_ylim()[0] == pytest.approx(0.64**50 / 2, rel=1e-9)
     assert "diverged" in legend_texts(ax)[0]
 
 

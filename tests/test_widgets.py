@@ -98,7 +98,7 @@ def test_explorer_figure_draws_the_runs_of_its_settings():
     lines = {line.get_label(): line for line in contour_ax.lines}
     np.testing.assert_array_equal(lines["SGD"].get_xydata(), run(SGD(lr=0.1), ravine, steps=50).points)
     np.testing.assert_array_equal(lines["Adam"].get_xydata(), run(Adam(lr=0.1), ravine, steps=50).points)
-    assert [t.get_text() for t in contour_ax.get_legend().get_texts()] == ["SGD", "Adam", "minimum"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["SGD", "Adam", "minimum"]
     np.testing.assert_allclose(loss_ax.lines[1].get_ydata(), run(Adam(lr=0.1), ravine, steps=50).losses)
 
 
@@ -119,7 +119,7 @@ def test_the_fast_redraw_gives_the_same_pixels_as_a_full_render():
 def test_explorer_starts_with_a_picture_of_its_settings(ex):
     assert ex.redraws == 1
     assert ex.settings() == Settings(start=(-1.5, 2.0))  # the sliders hold rosenbrock's start
-    assert png_pixels(ex.image.value).shape[:2] == (390, 960)
+    assert png_pixels(ex.image.value).shape[:2] == (440, 960)
     assert [t.label for t in ex.view.trajectories] == ["SGD", "Momentum", "Adam"]
     assert "SGD" in ex.status.value and "loss" in ex.status.value
 
@@ -134,7 +134,7 @@ def test_moving_the_lr_slider_reruns_and_redraws(ex):
     # SGD at lr=0.05 blows up on Rosenbrock: the legend and the status say so.
     sgd = ex.view.trajectories[0]
     assert sgd.diverged_at is not None
-    legend = [t.get_text() for t in ex.view.contour_ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in ex.view.legend.get_texts()]
     assert legend[0] == f"SGD (diverged at step {sgd.diverged_at})"
     assert f"diverged at step {sgd.diverged_at}" in ex.status.value
 
