@@ -222,7 +222,9 @@ class Optimizer:
     def _step_array(self, p, g, t, slots, key):
         if p.size <= _BLOCK:
             self._check_finite(g, key)
-            return self._update(p, g, t, *slots)
+            results = self._update(p, g, t, *slots)
+            # NumPy hands back a scalar, not an array, for 0-d arithmetic: keep arrays arrays
+            return [np.asarray(r) for r in results] if p.ndim == 0 else results
         # C-ordered outputs, so that reshape(-1) is a view in the same order as
         # np.ravel of the inputs (empty_like would copy a transposed layout).
         outs = [np.empty(p.shape, dtype=p.dtype) for _ in range(1 + len(slots))]

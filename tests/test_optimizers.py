@@ -354,6 +354,16 @@ def test_blocked_path_computes_what_the_plain_path_computes(opt):
     np.testing.assert_array_equal(whole, np.concatenate(pieces))
 
 
+@pytest.mark.parametrize("opt", ALL_CONFIGS, ids=IDS)
+def test_a_single_number_stays_a_0d_array(opt):
+    p = np.array(1.0, dtype=np.float32)
+    state = opt.init(p)
+    for g in (0.5, -0.25):
+        p, state = opt.step(p, np.array(g, dtype=np.float32), state)
+        assert isinstance(p, np.ndarray) and p.shape == () and p.dtype == np.float32
+    assert p != 1.0
+
+
 # --- float32 stays float32 ---------------------------------------------------------
 
 
