@@ -1,0 +1,175 @@
+# %% [markdown]
+# # 04 · RMSProp: the leaky average that fixes AdaGrad
+#
+# **Goal:** replace AdaGrad's ever-growing sum by an exponential moving average, compare the two
+# side by side, and meet the bias of averages that start at zero (and its correction).
+#
+# **Time:** about 30 minutes.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/adamcourse/adamcourse/blob/main/notebooks/04_rmsprop.ipynb)
+
+# %%
+# Setup: in Colab this installs the course library; Colab's own packages stay as they are.
+import sys
+if "google.colab" in sys.modules:
+    # %pip install --quiet "adamcourse @ git+https://github.com/adamcourse/adamcourse"
+from adamcourse import session
+rng = session.start(seed=0)
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from adamcourse import AdaGrad, RMSProp, checks, debias, ema, plotting, ravine, rosenbrock, run, run_minibatch, sparse_features
+
+# %% [markdown]
+# ## The idea
+#
+# AdaGrad's accumulator remembers every gradient ever seen, so its steps can only shrink.
+# RMSProp (Tieleman and Hinton, 2012, in a lecture, never a paper) keeps the per-parameter scaling
+# but lets old gradients fade: the sum becomes the **exponential moving average** of lesson 02,
+# applied to the squared gradients:
+#
+# $$v \leftarrow \beta\, v + (1 - \beta)\, g^2, \qquad \theta \leftarrow \theta - \frac{\eta}{\sqrt{v} + \epsilon}\, g$$
+#
+# $\sqrt{v}$ is the root of the mean square of recent gradients (hence the name: Root Mean Square
+# propagation), a running estimate of their typical size. Dividing by it makes the step about
+# $\eta$ in every direction, whatever the scale of the gradient, and because $v$ forgets, the
+# step size recovers when gradients become small. The usual $\beta$ is 0.9 (Keras) or 0.99 (PyTorch).
+#
+# ### Exercise 1: an RMSProp step
+#
+# Complete `rmsprop_step(theta, grad, v, lr, beta, eps)`: update `v` with the moving average of
+# `grad**2` (you may use the library's `ema`, or write it out), then step with the new `v`, with
+# `eps` outside the square root. Return `(theta, v)`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex04_rmsprop_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def rmsprop_step(theta, grad, v, lr, beta, eps):
+    """RMSProp: v = beta * v + (1 - beta) * grad**2; theta = theta - lr * grad / (sqrt(v) + eps)."""
+    # BEGIN SOLUTION
+    v = ema(v, grad**2, beta)
+    theta = theta - lr * grad / (np.sqrt(v) + eps)
+    # END SOLUTION
+    return theta, v
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex04_rmsprop_step_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_rmsprop_step(rmsprop_step)
+
+# %% [markdown]
+# *Where does eps go?* This course, the PyTorch implementation and the Adam paper write
+# $\sqrt{v} + \epsilon$. Keras' `RMSprop` writes $\sqrt{v + \epsilon}$. Both keep the division finite,
+# but they give different numbers, which matters when you compare a hand-written optimizer with
+# a framework. The library reproduces either: `RMSProp.like_keras()` puts eps inside.
+#
+# ## AdaGrad and RMSProp, side by side
+#
+# The same three problems as in lesson 03: the ravine, Rosenbrock's valley, and the sparse
+# features.
+
+# %%
+ravine_runs = [run(AdaGrad(lr=1.0), ravine, steps=60), run(RMSProp(lr=0.1, beta=0.99), ravine, steps=60)]
+rosen_runs = [run(AdaGrad(lr=0.5), rosenbrock, steps=1000), run(RMSProp(lr=0.01), rosenbrock, steps=1000)]
+
+fig, axes = plt.subplots(2, 2, figsize=(11, 8.4))
+plotting.contour(ravine, *ravine_runs, ax=axes[0, 0])
+plotting.loss_curves(*ravine_runs, ax=axes[0, 1])
+plotting.contour(rosenbrock, *rosen_runs, ax=axes[1, 0])
+plotting.effective_step_sizes(*rosen_runs, ax=axes[1, 1], coordinate=0)
+plt.show()
+
+# %% [markdown]
+# On Rosenbrock, AdaGrad's step sizes (bottom right, for $x$) only fall, while RMSProp's follow
+# the gradients: they drop on the steep walls and grow again on the flat valley floor, so
+# RMSProp keeps walking down the valley. On the ravine both do well; with a fixed step of about
+# $\eta$, RMSProp wobbles a little around the minimum at the end.
+
+# %%
+problem = sparse_features()
+sparse_runs = [
+    run_minibatch(AdaGrad(lr=0.5), problem, epochs=5, batch_size=10),
+    run_minibatch(RMSProp(lr=0.03), problem, epochs=5, batch_size=10),
+]
+
+# %% [markdown]
+# Notice the final numbers of the three races:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{'problem':<16} {'AdaGrad':>10} {'RMSProp':>10}")
+print(f"{'ravine (loss)':<16} {ravine_runs[0].final_loss:>10.1e} {ravine_runs[1].final_loss:>10.1e}")
+print(f"{'rosenbrock':<16} {rosen_runs[0].final_loss:>10.3f} {rosen_runs[1].final_loss:>10.3f}")
+rare = [np.abs(r.final_point - problem.solution)[10:].max() for r in sparse_runs]
+print(f"{'sparse (rare w)':<16} {rare[0]:>10.2f} {rare[1]:>10.2f}")
+
+# %% [markdown]
+# RMSProp keeps AdaGrad's strength on rare features and loses its weakness on long runs. It has
+# one small flaw left, and it is hidden in the first steps.
+#
+# ## The bias of an average that starts at zero
+#
+# $v$ starts at 0. After the first step, $v = (1-\beta) g^2$, only 1% of $g^2$ when $\beta = 0.99$.
+# So the first step divides by $\sqrt{0.01 g^2} = 0.1|g|$ and is **ten times** too large. It takes
+# about $1/(1-\beta)$ steps before $v$ has forgotten its zero start.
+#
+# Look again at lesson 02's picture, now with the averages corrected (solid) and not (dashed):
+
+# %%
+signal = 1 + 0.5 * rng.normal(size=100)
+plotting.moving_averages(signal, betas=(0.9, 0.99), bias_correction="both")
+plt.show()
+
+# %% [markdown]
+# The fix is exact. After $t$ steps the weights of an EMA started at zero add up to
+# $(1-\beta)(1 + \beta + \dots + \beta^{t-1}) = 1 - \beta^t$ instead of 1. Dividing by that sum gives
+# a proper weighted average, the **bias-corrected** estimate:
+#
+# $$\hat v_t = \frac{v_t}{1 - \beta^t}$$
+#
+# where $t$ counts the steps taken so far, starting at 1. For large $t$, $\beta^t \to 0$ and the
+# correction fades away.
+#
+# ### Exercise 2: bias correction
+#
+# Complete `debias_average(average, beta, t)`. Use `**` for the power.
+
+# %% nbgrader={"grade": false, "grade_id": "ex04_debias_average", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def debias_average(average, beta, t):
+    """Bias correction of an EMA started at zero, after t steps: average / (1 - beta**t)."""
+    # BEGIN SOLUTION
+    return average / (1 - beta**t)
+    # END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex04_debias_average_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_debias_average(debias_average)
+
+# %% [markdown]
+# The library's version is `debias`. Here is the first few steps of RMSProp's $v$ for a gradient
+# that is always 1, raw and corrected. Notice the first step size, $\eta/\sqrt{v}$ in units of $\eta$:
+# 10 without correction, exactly 1 with it.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+beta, v = 0.99, 0.0
+for t in range(1, 6):
+    v = ema(v, 1.0**2, beta)
+    v_hat = debias(v, beta, t)
+    print(f"t = {t}: v = {v:.4f}, step size {1 / np.sqrt(v):5.2f} lr | corrected v_hat = {v_hat:.4f}, step size {1 / np.sqrt(v_hat):.2f} lr")
+
+# %% [markdown]
+# RMSProp itself has no bias correction (Keras and PyTorch follow the lecture), which is why
+# implementations often start it with a smaller learning rate. The optimizer that adds the
+# correction, and combines RMSProp with momentum, is the subject of the next lesson.
+#
+# ## Summary
+#
+# * RMSProp divides each gradient by the root of a **moving average** of its squares:
+#   $v \leftarrow \beta v + (1-\beta) g^2$, $\theta \leftarrow \theta - \eta g / (\sqrt{v} + \epsilon)$.
+# * Old gradients fade, so step sizes follow the recent gradient scale instead of shrinking
+#   forever: same strengths as AdaGrad, no stall.
+# * An average that starts at zero is too small for about $1/(1-\beta)$ steps; dividing by
+#   $1 - \beta^t$ corrects it exactly.
+#
+# **Next: [05 · Adam](05_adam.ipynb).** Momentum's average of the gradients, RMSProp's average of
+# their squares, both bias-corrected: that is Adam.

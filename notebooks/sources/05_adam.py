@@ -1,0 +1,426 @@
+# %% [markdown]
+# # 05 · Adam: momentum + RMSProp + bias correction
+#
+# **Goal:** assemble Adam from the pieces of lessons 02 and 04, understand every line of it
+# (including the small print: bias correction, epsilon, the libraries' defaults), and race it
+# against the other four optimizers.
+#
+# **Time:** about 40 minutes.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/adamcourse/adamcourse/blob/main/notebooks/05_adam.ipynb)
+
+# %%
+# Setup: in Colab this installs the course library; Colab's own packages stay as they are.
+import sys
+if "google.colab" in sys.modules:
+    # %pip install --quiet "adamcourse @ git+https://github.com/adamcourse/adamcourse"
+from adamcourse import session
+rng = session.start(seed=0)
+
+# %%
+import inspect
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, checks, debias, ema, get_objective, plotting, run
+
+# %% [markdown]
+# ## Adam in six lines
+#
+# Adam (Kingma and Ba, 2015; the name comes from *adaptive moment estimation*) keeps two
+# exponential moving averages per parameter, bias-corrects both, and steps:
+#
+# | line | what it is | lesson |
+# |---|---|---|
+# | $t \leftarrow t + 1$ | count the steps, starting at 1 | 04 |
+# | $m \leftarrow \beta_1 m + (1-\beta_1)\, g$ | momentum: the average gradient, *which way* | 02 |
+# | $v \leftarrow \beta_2 v + (1-\beta_2)\, g^2$ | RMSProp: the average squared gradient, *how big* | 04 |
+# | $\hat m = m / (1-\beta_1^t)$ | bias correction of $m$ | 04 |
+# | $\hat v = v / (1-\beta_2^t)$ | bias correction of $v$ | 04 |
+# | $\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ | the step | 03, 04 |
+#
+# The defaults from the paper are $\eta = 0.001$, $\beta_1 = 0.9$, $\beta_2 = 0.999$,
+# $\epsilon = 10^{-8}$. $\beta_1$ remembers about 10 steps of gradients, $\beta_2$ about 1000
+# steps of squared gradients. The ratio $\hat m / \sqrt{\hat v}$ is about $\pm1$ when the gradient
+# is consistent and smaller when it is noisy, so **each step moves a parameter by about $\eta$ at
+# most**, whatever the scale of its gradient.
+#
+# ### Exercise 1: an Adam step
+#
+# Complete `adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps)` and return
+# `(theta, m, v, t)`: the new parameters, both new averages, and the new step count. `t` is the
+# number of steps taken *before* this one (0 on the first call). You may use the helpers `ema`
+# and `debias` from lessons 02 and 04 (but not the library's `Adam`, that would be cheating).
+
+# %% nbgrader={"grade": false, "grade_id": "ex05_adam_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+    """One Adam step (Kingma & Ba, Algorithm 1). Returns (theta, m, v, t)."""
+    # BEGIN SOLUTION
+    t = t + 1
+    m = ema(m, grad, beta1)
+    v = ema(v, grad**2, beta2)
+    m_hat = debias(m, beta1, t)
+    v_hat = debias(v, beta2, t)
+    theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    # END SOLUTION
+    return theta, m, v, t
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05_adam_step_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.check_adam_step(adam_step)
+
+# %% [markdown]
+# The library's `Adam` is the same six lines. Here is its update for one array, straight from
+# the installed source. The `else:` branch at the end is the paper's form, the one you wrote;
+# `amsgrad` and `eps_hat` are two variants you will meet below. (`t` arrives already incremented:
+# the shared `step` method does `t = state.t + 1` before calling `_update`.)
+
+# %%
+print(inspect.getsource(Adam._update))
+
+# %% [markdown]
+# ## Why bias correction?
+#
+# Both averages start at zero. Take a gradient that is always $g = 1$. Without correction, after
+# the first step $m = 0.1$ and $v = 0.001$, so the step is $\eta \cdot 0.1 / \sqrt{0.001} \approx 3.2\,\eta$.
+# Then it gets *worse*: $m$ catches up within about 10 steps, while $v$ needs about 1000, so
+# around step 10 the uncorrected step is more than **six times** $\eta$, and it is still too large
+# after 1000 steps. With correction, every step is exactly $\eta$ from the start.
+
+# %%
+beta1, beta2, steps = 0.9, 0.999, 3000
+m = v = 0.0
+raw, corrected = [], []
+for t in range(1, steps + 1):
+    m, v = ema(m, 1.0, beta1), ema(v, 1.0**2, beta2)
+    raw.append(m / np.sqrt(v))
+    corrected.append(debias(m, beta1, t) / np.sqrt(debias(v, beta2, t)))
+
+fig, ax = plt.subplots(figsize=(7, 3.8))
+ax.semilogx(range(1, steps + 1), raw, label="without bias correction", color=plotting.optimizer_color("RMSProp"))
+ax.semilogx(range(1, steps + 1), corrected, label="with bias correction (Adam)", color=plotting.optimizer_color("Adam"))
+ax.set(xlabel="step t", ylabel="step size / lr", title="Adam's step for a constant gradient g = 1")
+ax.legend()
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for t in (1, 10, 100, 1000):
+    print(f"t = {t:>4}: step without correction {raw[t - 1]:.2f} lr, with correction {corrected[t - 1]:.2f} lr")
+
+# %% [markdown]
+# Without correction, the first steps are biased by how the averages were *initialised*, not by
+# the landscape. With $\beta_2$ closer to 1 (0.9999 is common for language models) the
+# distortion lasts longer. Bias correction removes it for free.
+#
+# ## Adam's first step is $\eta \cdot \text{sign}(g)$
+#
+# At $t = 1$: $\hat m = g$ and $\hat v = g^2$, so the step is $\eta\, g / (|g| + \epsilon)$. Every
+# parameter moves by exactly $\eta$ (up to $\epsilon$), against the sign of its gradient, however
+# steep or flat its slope. Check it on three landscapes whose gradients at the start differ by
+# five orders of magnitude:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name in ("bowl", "rosenbrock", "beale"):
+    first = run(Adam(lr=0.1), name, steps=1)
+    gradient = first.states[0].m / (1 - 0.9)  # m after one step is (1 - beta1) * g
+    step = first.points[1] - first.points[0]
+    print(f"{name:<11} gradient {np.array2string(gradient, precision=1):<18} step / lr = {np.round(step / 0.1, 6)}")
+
+# %% [markdown]
+# This is the same as AdaGrad's first step (lesson 03), and it is also a test that every Adam
+# implementation, Keras' included, passes.
+#
+# ## The one-neuron example
+#
+# A classic first demonstration of Adam fits one sigmoid neuron, $\hat y = \sigma(w x + b)$, to two
+# points, $(0.5, 0.2)$ and $(2.5, 0.9)$, by squared error. Starting from $(w, b) = (-4, -4)$ the
+# neuron is saturated: its output is almost 0 for both inputs, and the gradients are tiny. The
+# landscape there is a **plateau**.
+#
+# First, the classic settings: learning rate 0.01, and for Adam $\beta_1 = 0.9$, $\beta_2 = 0.99$,
+# 100 steps for every optimizer.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+classic = [
+    run(SGD(lr=0.01), "sigmoid_neuron", steps=100, label="SGD(lr=0.01)"),
+    run(Momentum(lr=0.01, beta=0.9), "sigmoid_neuron", steps=100, label="Momentum(lr=0.01, beta=0.9)"),
+    run(AdaGrad(lr=0.01), "sigmoid_neuron", steps=100, label="AdaGrad(lr=0.01)"),
+    run(RMSProp(lr=0.01, beta=0.99), "sigmoid_neuron", steps=100),
+    run(Adam(lr=0.01, beta1=0.9, beta2=0.99), "sigmoid_neuron", steps=100, label="Adam(lr=0.01, beta1=0.9, beta2=0.99)"),
+]
+print(f"start loss {classic[0].losses[0]:.3f}")
+for trajectory in classic:
+    print(f"{trajectory.label:<38} loss after 100 steps {trajectory.final_loss:.3f}, (w, b) = {trajectory.final_point.round(2)}")
+
+# %% [markdown]
+# Nobody reaches the minimum in 100 steps at $\eta = 0.01$. SGD and momentum have not moved at
+# all: their steps are $\eta$ times a gradient of about $10^{-3}$. AdaGrad and Adam take steps of
+# about $\eta$, so after 100 steps they have moved about 1. RMSProp moved furthest, and for a reason
+# you know from lesson 04: without bias correction its first steps are up to 10 times $\eta$.
+#
+# Adaptive methods are **invariant to the scale of the gradient**: a plateau does not slow them
+# down. Now give every optimizer a learning rate that suits it and 300 steps. SGD needs
+# $\eta = 20$, two hundred times more than Adam, to cross the plateau in time.
+
+# %%
+tuned = [
+    run(SGD(lr=20.0), "sigmoid_neuron", steps=300),
+    run(Momentum(lr=4.0, beta=0.8), "sigmoid_neuron", steps=300),
+    run(AdaGrad(lr=1.0), "sigmoid_neuron", steps=300),
+    run(RMSProp(lr=0.1, beta=0.99), "sigmoid_neuron", steps=300),
+    run(Adam(lr=0.1, beta2=0.99), "sigmoid_neuron", steps=300),
+]
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+plotting.contour("sigmoid_neuron", *tuned, ax=ax1)
+plotting.loss_curves(*tuned, ax=ax2)
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for trajectory in tuned:
+    print(f"{trajectory.label:<30} loss after 300 steps {trajectory.final_loss:.1e}")
+
+# %% [markdown]
+# ## The small print: epsilon, "epsilon hat" and the libraries' defaults
+#
+# The Adam paper has a second, cheaper way to write the step (just before its section 2.1): fold
+# both bias corrections into the learning rate,
+#
+# $$\eta_t = \eta\,\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}, \qquad
+#   \theta \leftarrow \theta - \eta_t\, \frac{m}{\sqrt{v} + \hat\epsilon} .$$
+#
+# Its $\hat\epsilon$, **"epsilon hat"**, is added to the *uncorrected* $\sqrt v$. The two forms are equal
+# when $\hat\epsilon = \epsilon\sqrt{1-\beta_2^t}$; for the same number they differ slightly, and
+# only while $\sqrt{v}$ is as small as $\epsilon$. Keras (and TensorFlow before it) uses this form.
+#
+# ### Exercise 2: Keras' step size
+#
+# Complete `keras_step_size(lr, beta1, beta2, t)`, returning $\eta_t$ above.
+
+# %% nbgrader={"grade": false, "grade_id": "ex05_keras_step_size", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def keras_step_size(lr, beta1, beta2, t):
+    """Adam's step size with both bias corrections folded in: lr * sqrt(1 - beta2**t) / (1 - beta1**t)."""
+    # BEGIN SOLUTION
+    return lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    # END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05_keras_step_size_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_keras_step_size(keras_step_size)
+
+# %% [markdown]
+# ### The defaults, read from the installed libraries
+#
+# Articles about Adam often print a table of defaults, and they go out of date. This one is
+# generated from the libraries installed right now, by reading the signatures of their Adam
+# classes. Notice Keras' epsilon: **1e-07**, not the 1e-08 you will still find in many tables, and
+# it is an epsilon *hat*. The old TensorFlow 1 API (`tf.compat.v1.train.AdamOptimizer`) had
+# 1e-08, which is where those tables come from.
+
+# %%
+# Import the libraries whose defaults we read (TensorFlow may print a few start-up messages).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+try:
+    import keras
+    import tensorflow as tf
+except ImportError:
+    keras = tf = None
+try:
+    import torch
+except ImportError:
+    torch = None
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def defaults(signature, *names):
+    parameters = inspect.signature(signature).parameters
+    return [parameters[name].default for name in names]
+
+
+rows = [("adamcourse Adam (the paper)", *defaults(Adam, "lr", "beta1", "beta2", "eps"), "epsilon")]
+if keras is not None:
+    rows.append((f"Keras {keras.__version__}", *defaults(keras.optimizers.Adam, "learning_rate", "beta_1", "beta_2", "epsilon"), "epsilon hat"))
+    rows.append(("TensorFlow 1 API (tf.compat.v1)", *defaults(tf.compat.v1.train.AdamOptimizer, "learning_rate", "beta1", "beta2", "epsilon"), "epsilon hat"))
+if torch is not None:
+    lr, betas, eps = defaults(torch.optim.Adam, "lr", "betas", "eps")
+    rows.append((f"PyTorch {torch.__version__.split('+')[0]}", lr, *betas, eps, "epsilon"))
+
+print(f"{'library':<32} {'lr':>6} {'beta1':>6} {'beta2':>6} {'eps':>7}  eps means")
+for name, lr, b1, b2, eps, kind in rows:
+    print(f"{name:<32} {lr:>6g} {b1:>6g} {b2:>6g} {eps:>7g}  {kind}")
+
+# %% [markdown]
+# (The version numbers are whatever is installed where you run this; the defaults have been
+# stable for years.)
+#
+# So Keras' defaults differ from the paper's in two ways: $\hat\epsilon = 10^{-7}$ instead of
+# $\epsilon = 10^{-8}$, and it is added in the other place. In practice the difference is tiny
+# unless gradients are very small. When you compare a hand-written optimizer with a framework,
+# though, it is exactly the kind of detail that makes the numbers disagree. The library can
+# reproduce either: `Adam.like_keras()` and `Adam.like_torch()`. Here is the course's Adam against
+# PyTorch's, 50 steps on Rosenbrock:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if torch is None:
+    print("PyTorch is not installed here.")
+else:
+    ours = run(Adam.like_torch(lr=0.05), "rosenbrock", steps=50).points[-1]
+    rosen = get_objective("rosenbrock")
+    p = torch.tensor(rosen.start, requires_grad=True)
+    optimizer = torch.optim.Adam([p], lr=0.05)
+    for _ in range(50):
+        optimizer.zero_grad()
+        p.grad = torch.tensor(rosen.grad(p.detach().numpy()))
+        optimizer.step()
+    print("course Adam and torch.optim.Adam agree to 1e-10:", np.allclose(ours, p.detach().numpy(), rtol=0, atol=1e-10))
+
+# %% [markdown]
+# ## All five optimizers on the same landscapes
+#
+# Now the race. Each optimizer gets one learning rate per landscape, picked by trying a few
+# values (not perfectly tuned), and 500 steps:
+#
+# * the **ravine** of lessons 02 to 04;
+# * **Rosenbrock's** curved valley;
+# * **Beale's** function: flat plateaus and steep ridges, gradients from $10^{-3}$ to $10^{5}$;
+# * a **saddle**: starting almost exactly on the ridge, where the gradient that leads away is tiny.
+
+# %%
+learning_rates = {
+    "ravine": dict(SGD=0.45, Momentum=0.3, AdaGrad=1.0, RMSProp=0.1, Adam=0.3),
+    "rosenbrock": dict(SGD=2e-3, Momentum=2e-3, AdaGrad=2.0, RMSProp=0.01, Adam=0.2),
+    "beale": dict(SGD=3e-3, Momentum=3e-3, AdaGrad=1.0, RMSProp=0.03, Adam=0.2),
+    "saddle": dict(SGD=0.1, Momentum=0.1, AdaGrad=0.5, RMSProp=0.01, Adam=0.05),
+}
+classes = dict(SGD=SGD, Momentum=Momentum, AdaGrad=AdaGrad, RMSProp=RMSProp, Adam=Adam)
+races = {
+    name: [run(classes[kind](lr=lr), name, steps=500) for kind, lr in rates.items()]
+    for name, rates in learning_rates.items()
+}
+fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), dpi=72)  # a lower resolution keeps the notebook small
+for ax, (name, trajectories) in zip(axes.flat, races.items()):
+    plotting.contour(name, *trajectories, ax=ax, legend=name == "ravine")
+plt.show()
+
+# %% [markdown]
+# Notice how many steps each optimizer needed to get within 0.01 of the minimum loss ("—": not
+# within 500 steps):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{'landscape':<11}" + "".join(f"{kind:>10}" for kind in classes))
+for name, trajectories in races.items():
+    f_min = get_objective(name).f_min
+    counts = []
+    for trajectory in trajectories:
+        close = np.flatnonzero(trajectory.losses - f_min < 1e-2)
+        counts.append(str(close[0]) if close.size else "—")
+    print(f"{name:<11}" + "".join(f"{count:>10}" for count in counts))
+
+# %% [markdown]
+# There is no single winner, and that is the honest lesson: a well-tuned momentum beats Adam on
+# Rosenbrock, AdaGrad escapes the saddle first. Adam is rarely the best on one landscape, but it
+# does reasonably on all of them with the same *kind* of learning rate (roughly the distance you
+# want one step to move: 0.05 to 0.3 here), while SGD needed values from $0.002$ to $0.45$ and is
+# hopeless on Beale's plateaus. That robustness, more than speed, is why Adam became the default.
+#
+# Here is the Rosenbrock race as an animation (press play):
+
+# %%
+from adamcourse import animation
+
+animation.race("rosenbrock", *races["rosenbrock"], frames=24)
+
+# %% [markdown]
+# ## Explore
+#
+# Pick a landscape and optimizers, move the sliders, and watch the runs change (the widget needs
+# a running notebook: in a static view you see nothing below).
+
+# %%
+from adamcourse import widgets
+
+# The explorer lays out its own figure, so the course style's automatic layout is switched off for it.
+with plt.rc_context({"figure.constrained_layout.use": False}):
+    explorer = widgets.explorer("rosenbrock", optimizers=("SGD", "Momentum", "Adam"), steps=200)
+explorer
+
+# %% [markdown]
+# ## Where Adam struggles
+#
+# ### It can converge to the wrong point: AMSGrad
+#
+# Reddi, Kale and Kumar (2018) built a simple problem on which Adam provably fails. One parameter
+# $x \in [-1, 1]$; the gradient is $+3$ on every third step and $-1$ on the others. On average the
+# gradient is $(3 - 1 - 1)/3 > 0$, so the best point is $x = -1$. But with a short memory for the
+# squared gradient ($\beta_2 = 0.1$ here, an extreme choice that makes the effect quick), the rare
+# large gradient inflates $\hat v$ exactly when it occurs and is divided away, while the frequent
+# small ones are not: Adam drifts to $x = +1$.
+#
+# **AMSGrad** divides by the largest $\hat v$ seen so far instead, so a large gradient keeps
+# damping later steps, and the drift disappears. In the library it is `Adam(amsgrad=True)` (Keras
+# and PyTorch have the same option).
+
+# %%
+def online_run(optimizer, steps=600):
+    x = np.array([0.0])
+    state = optimizer.init(x)
+    path = []
+    for t in range(1, steps + 1):
+        gradient = np.array([3.0 if t % 3 == 1 else -1.0])
+        x, state = optimizer.step(x, gradient, state)
+        x = np.clip(x, -1.0, 1.0)  # the problem lives on [-1, 1]
+        path.append(x[0])
+    return np.array(path)
+
+
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for optimizer in (Adam(lr=0.1, beta1=0.0, beta2=0.1), Adam(lr=0.1, beta1=0.0, beta2=0.1, amsgrad=True)):
+    ax.plot(online_run(optimizer), label=optimizer.label, color=plotting.optimizer_color(optimizer), linestyle="--" if optimizer.amsgrad else "-")
+ax.axhline(-1, color="black", linewidth=0.8, linestyle=":", label="the best x")
+ax.set(xlabel="step", ylabel="x", title="Reddi et al.'s counterexample")
+ax.legend()
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for optimizer in (Adam(lr=0.1, beta1=0.0, beta2=0.1), Adam(lr=0.1, beta1=0.0, beta2=0.1, amsgrad=True)):
+    print(f"{optimizer.label:<48} mean x over the last 300 steps: {online_run(optimizer)[-300:].mean():+.2f}")
+
+# %% [markdown]
+# With the usual $\beta_2 = 0.999$, Adam solves this problem too; in practice AMSGrad rarely
+# changes much, but the example shows what $\hat v$ does and why its memory matters.
+#
+# ### Weight decay is not L2 regularisation in Adam: AdamW
+#
+# A common way to keep weights small is to add $\lambda\theta$ to the gradient (L2
+# regularisation). In SGD that shrinks every weight by the same fraction per step. In Adam the
+# added term is divided by $\sqrt{\hat v}$ like the rest of the gradient, so weights with large
+# gradients are barely decayed at all. **AdamW** (Loshchilov and Hutter, 2019) *decouples* the
+# decay: it shrinks the parameters directly, $\theta \leftarrow \theta(1 - \eta\lambda)$, then takes a
+# normal Adam step. It is the default for training transformers. The library's version is one
+# extra line:
+
+# %%
+print(inspect.getsource(AdamW._update))
+
+# %% [markdown]
+# ## Summary
+#
+# * Adam = momentum's average of gradients ($m$) + RMSProp's average of squared gradients ($v$)
+#   + bias correction of both; each step moves a parameter by about $\eta$ at most.
+# * Without bias correction the first hundreds of steps are distorted by the zero start;
+#   Adam's first step is exactly $\eta\,\text{sign}(g)$.
+# * Adaptive methods ignore the scale of the gradient: plateaus and mixed scales don't slow them,
+#   and one kind of learning rate works across very different landscapes.
+# * Read the small print: Keras uses an "epsilon hat" of 1e-7 in the folded form, PyTorch the
+#   paper's 1e-8; AMSGrad and AdamW fix two known weaknesses.
+#
+# **Next: [06 · MNIST with Keras](06_mnist_keras.ipynb).** All five optimizers train a small
+# convolutional network on handwritten digits, and the course's own Adam runs inside Keras.

@@ -1,0 +1,178 @@
+"""The committed notebooks: in sync with their text sources, small, executed,
+with the shared template (badge, setup cell) and well-formed exercises.
+
+nbval runs the notebooks themselves (``testpaths`` includes ``notebooks``);
+these tests check what nbval does not.
+"""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from adamcourse import checks, session
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = NOTEBOOKS / "sources"
+
+_spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
+
+ALL = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+LESSONS = [name for name in ALL if name[:2] in {"00", "01", "02", "03", "04", "05"}]
+SETUP_CELL = f"""# Setup: in Colab this installs the course library; Colab's own packages stay as they are.
+import sys
+if "google.colab" in sys.modules:
+    %{session.install_command()}
+from adamcourse import session
+rng = session.start(seed=0)"""
+
+
+def read(name):
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def test_the_six_lessons_exist_with_sources():
+    assert [n[:2] for n in LESSONS] == ["00", "01", "02", "03", "04", "05"]
+    assert {p.stem for p in SOURCES.glob("[0-9][0-9]_*.py")} >= set(ALL), "every notebook needs a source"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_source_and_notebook_agree(name):
+    problems = build.disagreements(SOURCES / f"{name}.py")
+    assert not problems, (
+        f"{name}.ipynb and sources/{name}.py disagree; rebuild with "
+        f"`python tools/build_notebooks.py {name}`:\n" + "\n".join(problems)
+    )
+
+
+def test_sync_check_notices_a_change(tmp_path, monkeypatch):
+    """The sync test above can fail: an edited cell is reported."""
+    source = SOURCES / f"{LESSONS[0]}.py"
+    nb = read(LESSONS[0])
+    nb.cells[0].source += "\nAn edit made only in the notebook."
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path)
+    nbformat.write(nb, tmp_path / f"{LESSONS[0]}.ipynb")
+    assert any("cell 0" in problem for problem in build.disagreements(source))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_notebook_is_small(name):
+    assert (NOTEBOOKS / f"{name}.ipynb").stat().st_size < 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_committed_executed_without_errors_or_colab_metadata(name):
+    nb = read(name)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert "colab" not in nb.metadata
+    for cell in nb.cells:
+        assert "colab" not in cell.metadata and "execution" not in cell.metadata
+        if cell.cell_type == "code" and cell.source.strip():
+            assert cell.execution_count is not None, f"not executed: {cell.source[:60]!r}"
+            assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:60]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_template_title_time_badge_and_setup(name):
+    nb = read(name)
+    first = nb.cells[0].source
+    assert first.startswith(f"# {name[:2]} ·"), "title first"
+    assert "**Goal:**" in first and re.search(r"\*\*Time:\*\* about \d+ minutes", first)
+    assert session.badge_markdown(name) in first
+    setup = [c for c in nb.cells if c.cell_type == "code"][0]
+    assert setup.source == SETUP_CELL
+    assert any("## Summary" in c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_check_output_cells_print_something(name):
+    marked = [c for c in read(name).cells if c.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in c.source]
+    assert marked, "every lesson has numbers to notice"
+    for cell in marked:
+        assert cell.outputs, cell.source[:60]
+        assert all(o.output_type == "stream" and o.name == "stdout" for o in cell.outputs), cell.source[:60]
+
+
+def exercise_cells(nb):
+    """(solution cell, check cell, index) for every exercise of a notebook."""
+    cells = nb.cells
+    found = []
+    for i, cell in enumerate(cells):
+        meta = cell.metadata.get("nbgrader")
+        if meta and meta.get("solution"):
+            found.append((cell, cells[i + 1], i))
+    return found
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_exercises_follow_the_nbgrader_contract(name):
+    nb = read(name)
+    exercises = exercise_cells(nb)
+    assert len(exercises) >= 2, "at least two exercises per lesson"
+    for solution, check, _ in exercises:
+        meta = solution.metadata["nbgrader"]
+        grade_id = meta["grade_id"]
+        assert grade_id in checks.EXERCISES, grade_id
+        exercise = checks.EXERCISES[grade_id]
+        assert exercise.lesson == name
+        assert meta == {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": True, "task": False}
+        assert f"def {exercise.function_name}(" in solution.source
+        lines = [line.strip() for line in solution.source.splitlines()]
+        assert lines.count("# BEGIN SOLUTION") == 1 and lines.count("# END SOLUTION") == 1
+        assert lines.index("# BEGIN SOLUTION") < lines.index("# END SOLUTION")
+        assert check.metadata["nbgrader"] == {
+            "grade": True, "grade_id": f"{grade_id}_check", "locked": True, "points": exercise.points,
+            "schema_version": 3, "solution": False, "task": False,
+        }
+        assert check.source.strip() == f"checks.check_{exercise.function_name}({exercise.function_name})"
+        assert "✔" in "".join(o.get("text", "") for o in check.outputs), "the solution passes its check"
+
+
+def test_every_registered_exercise_is_in_a_lesson():
+    used = {s.metadata["nbgrader"]["grade_id"] for name in LESSONS for s, _, _ in exercise_cells(read(name))}
+    assert used == set(checks.EXERCISES)
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_later_cells_do_not_use_the_learners_functions(name):
+    """A student copy with unsolved exercises must still run top to bottom: after
+    its check cell, no code cell calls the function the learner writes."""
+    nb = read(name)
+    for solution, _, i in exercise_cells(nb):
+        function = checks.EXERCISES[solution.metadata["nbgrader"]["grade_id"]].function_name
+        for later in nb.cells[i + 2 :]:
+            if later.cell_type == "code" and "nbgrader" not in later.metadata:
+                # a quoted name (checks.reference("adam_step")) is the library's version, not the learner's
+                used = re.search(rf"(?<![\"'])\b{function}\b(?![\"'])", later.source)
+                assert not used, f"{function} is used after its exercise"
+
+
+def student_copy(nb):
+    """What a release tool makes: each solution region replaced by the stub."""
+    for solution, _, _ in exercise_cells(nb):
+        out, skipping = [], False
+        for line in solution.source.splitlines():
+            if line.strip() == "# BEGIN SOLUTION":
+                skipping = True
+                out.append(line[: len(line) - len(line.lstrip())] + "raise NotImplementedError()")
+            elif line.strip() == "# END SOLUTION":
+                skipping = False
+            elif not skipping:
+                out.append(line)
+        solution.source = "\n".join(out)
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", LESSONS)
+def test_student_copy_runs_top_to_bottom_and_says_not_attempted(name):
+    nb = student_copy(build.from_source(SOURCES / f"{name}.py"))
+    build.execute(nb)  # raises CellExecutionError if any cell fails
+    for _, check, _ in exercise_cells(nb):
+        text = "".join(o.get("text", "") for o in check.outputs)
+        assert "not attempted yet" in text, text

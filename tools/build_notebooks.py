@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Build the course notebooks from their text sources, executed, with outputs.
+
+    python tools/build_notebooks.py                 # every notebooks/sources/*.py
+    python tools/build_notebooks.py 02_momentum 05  # some of them (a name or its number)
+    python tools/build_notebooks.py --check         # only report sources and notebooks that disagree
+
+For each source ``notebooks/sources/NN_slug.py`` (jupytext percent format) it
+converts to a notebook, runs it top to bottom with nbclient (kernel
+``python3`` from the current environment, working directory ``notebooks/``,
+``MPLBACKEND`` unset so inline plots are captured), removes what changes from
+run to run without meaning anything (timings, Colab metadata, random cell ids,
+the Python patch version), writes ``notebooks/NN_slug.ipynb`` and prints how
+long each notebook took. A failing cell stops that notebook with the error and
+leaves the old .ipynb in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = NOTEBOOKS / "sources"
+
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+# Metadata that says how jupytext laid the text out, not what the cell is.
+LAYOUT_KEYS = {"lines_to_next_cell", "lines_to_end_of_cell_marker"}
+# Metadata that a run or Colab adds and that only makes diffs noisy.
+RUN_KEYS = {"execution", "ExecuteTime", "colab", "collapsed", "scrolled", "trusted", "outputId", "id"}
+
+
+def sources(names: list[str]) -> list[Path]:
+    """The source files for ``names`` (``"02_momentum"``, ``"02"``, a path), or all of them."""
+    every = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        stem = Path(name).stem
+        matches = [p for p in every if p.stem == stem or p.stem.split("_")[0] == stem]
+        if not matches:
+            known = ", ".join(p.stem for p in every)
+            raise SystemExit(f"No source for {name!r} in notebooks/sources/. Known: {known}.")
+        chosen += matches
+    return chosen
+
+
+def cell_metadata(cell) -> dict:
+    """A cell's metadata without layout and run noise: what the sync test compares."""
+    return {k: v for k, v in cell.get("metadata", {}).items() if k not in LAYOUT_KEYS | RUN_KEYS}
+
+
+def from_source(path: Path):
+    """Read a percent-format source into a clean, unexecuted notebook."""
+    nb = jupytext.read(path, fmt="py:percent")
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
+        cell.metadata = cell_metadata(cell)
+        cell.id = f"{path.stem[:2]}-{i:03d}"  # stable ids: rebuilding changes no line that did not change
+    return nb
+
+
+def clean(nb):
+    """Drop what changes between runs without meaning anything."""
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for cell in nb.cells:
+        cell.metadata = cell_metadata(cell)
+    return nb
+
+
+def execute(nb, timeout: int = 600):
+    # Inline figures need the kernel's own backend; a headless MPLBACKEND=Agg
+    # from the test environment would leave the notebooks without pictures.
+    saved = os.environ.pop("MPLBACKEND", None)
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOKS)}},
+            record_timing=False,
+        )
+        client.execute()
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+    return nb
+
+
+def disagreements(source: Path) -> list[str]:
+    """How the committed .ipynb differs from its source (cell types, sources, metadata)."""
+    target = NOTEBOOKS / f"{source.stem}.ipynb"
+    if not target.exists():
+        return [f"{target.name} does not exist"]
+    want = from_source(source)
+    have = nbformat.read(target, as_version=4)
+    problems = []
+    if len(want.cells) != len(have.cells):
+        problems.append(f"{source.name} has {len(want.cells)} cells, {target.name} has {len(have.cells)}")
+    for i, (a, b) in enumerate(zip(want.cells, have.cells)):
+        if a.cell_type != b.cell_type:
+            problems.append(f"cell {i}: {a.cell_type} in the source, {b.cell_type} in the notebook")
+        elif a.source != b.source:
+            problems.append(f"cell {i}: the source text differs (starts {a.source[:40]!r})")
+        elif cell_metadata(a) != cell_metadata(b):
+            problems.append(f"cell {i}: metadata differs: {cell_metadata(a)} vs {cell_metadata(b)}")
+    return problems
+
+
+def build(source: Path) -> float:
+    nb = from_source(source)
+    start = time.perf_counter()
+    execute(nb)
+    seconds = time.perf_counter() - start
+    nbformat.validate(nb)
+    target = NOTEBOOKS / f"{source.stem}.ipynb"
+    nbformat.write(clean(nb), target)
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="notebooks to build, e.g. 02_momentum or 02 (default: all)")
+    parser.add_argument("--check", action="store_true", help="only report notebooks that disagree with their sources")
+    args = parser.parse_args(argv)
+    chosen = sources(args.names)
+    if args.check:
+        bad = {s.name: disagreements(s) for s in chosen}
+        for name, problems in bad.items():
+            for problem in problems:
+                print(f"{name}: {problem}")
+        return 1 if any(bad.values()) else 0
+    failed = False
+    times = []
+    for source in chosen:
+        print(f"building {source.stem} ...", flush=True)
+        try:
+            times.append((source.stem, build(source)))
+        except CellExecutionError as error:
+            failed = True
+            print(f"{source.stem}: a cell failed; the old notebook is left as it was.\n{error}", file=sys.stderr)
+    if times:
+        print("\nnotebook                   run time (s)   size (kB)")
+        for stem, seconds in times:
+            size = (NOTEBOOKS / f"{stem}.ipynb").stat().st_size / 1024
+            print(f"{stem:<26} {seconds:>11.1f} {size:>11.0f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
