@@ -209,3 +209,16 @@ def test_importing_the_module_does_not_import_ipywidgets():
     code = "import sys, adamcourse.widgets; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_in_a_real_kernel_the_explorer_shows_as_a_widget():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from adamcourse.widgets import explorer\nexplorer('bowl', steps=20)")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    # The widget view and nothing else: no "needs a notebook" message, no static figure.
+    assert [o.output_type for o in outputs] == ["display_data"]
+    assert "application/vnd.jupyter.widget-view+json" in outputs[0].data
+    assert "image/png" not in outputs[0].data
