@@ -304,8 +304,10 @@ class CourseAdam(CourseOptimizer):
     def update_step(self, gradient, variable, learning_rate):
         lr, g, t = self._inputs(gradient, variable, learning_rate)
         m, v = self._slot("m", variable), self._slot("v", variable)
-        self.assign(m, ema(m, g, self.beta1))  # momentum: which way, on average
-        self.assign(v, ema(v, ops.square(g), self.beta2))  # RMSProp: how big, on average
+        # m = ema(m, g, beta1) and v = ema(v, g**2, beta2), each written as a nudge of the
+        # average towards the new value, in place: the same numbers, one pass over memory fewer.
+        self.assign_add(m, (1 - self.beta1) * (g - m))  # momentum: which way, on average
+        self.assign_add(v, (1 - self.beta2) * (ops.square(g) - v))  # RMSProp: how big, on average
         v_used = v
         if self.amsgrad:
             v_max = self._slot("v_max", variable)

@@ -1,0 +1,453 @@
+"""The finale's support code (notebook 06): the seed's MNIST CNN, timed training, curves, a table.
+
+The notebook reads like a lesson because the plumbing lives here::
+
+    from adamcourse import finale
+    from adamcourse.data import load_mnist
+
+    data = load_mnist()
+    runs = finale.compare(finale.seed_optimizers(), data, epochs=3)
+    finale.plot_curves(runs)
+    print(finale.results_table(runs))
+
+Every run builds the same CNN from the same seed and sees the same batches,
+so the curves differ only by the optimizer. ``benchmarks/bench_keras.py``
+uses the same functions. Keras is imported when a function needs it, so
+importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adamcourse import optimizers as numpy_optimizers
+from adamcourse.checks import Exercise, Verdict
+from adamcourse.data import MNIST, load_mnist
+
+__all__ = [
+    "QUICK_VARIABLE",
+    "Mode",
+    "mode",
+    "TARGET",
+    "SEED_RECIPE",
+    "BEST_RECIPE",
+    "Recipe",
+    "build_cnn",
+    "seed_optimizers",
+    "Run",
+    "train",
+    "compare",
+    "results_table",
+    "plot_curves",
+    "largest_weight_difference",
+    "TUNED_ADAGRAD",
+    "check_tuned_adagrad",
+]
+
+QUICK_VARIABLE = "ADAMCOURSE_QUICK"
+
+#: The validation accuracy the results table counts epochs to.
+TARGET = 0.90
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How much the notebook trains: all of the data (full) or a small subset (quick, for tests)."""
+
+    name: str
+    n_train: int | None  # None: every training image the source has
+    n_test: int | None
+    epochs: int
+
+
+FULL = Mode("full", n_train=None, n_test=None, epochs=5)
+QUICK = Mode("quick", n_train=2000, n_test=500, epochs=3)
+
+
+def mode() -> Mode:
+    """Quick when ``ADAMCOURSE_QUICK=1`` (tests and CI), full otherwise (what a learner gets)."""
+    return QUICK if os.environ.get(QUICK_VARIABLE, "").strip().lower() in ("1", "true", "yes") else FULL
+
+
+# --- the model ------------------------------------------------------------------------
+
+
+def build_cnn(optimizer, seed: int = 0, jit_compile: Any = "auto"):
+    """The seed article's CNN, compiled with ``optimizer``.
+
+    Conv2D(32, 3x3, relu) -> MaxPool(2) -> Dropout(0.25) -> Flatten ->
+    Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax), trained on the
+    cross-entropy of integer labels, reporting accuracy.
+
+    Parameters
+    ----------
+    optimizer : keras.optimizers.Optimizer
+        A fresh optimizer (Keras builds its state for this model).
+    seed : int
+        Seeds Keras, TensorFlow, NumPy and ``random``: the same seed gives
+        the same start weights, dropout masks and batch order.
+    jit_compile : bool or "auto"
+        XLA compilation. Keras' "auto" uses it on GPUs only; on CPUs it makes
+        this CNN several times slower (measured by benchmarks/bench_keras.py).
+
+    Returns
+    -------
+    keras.Model
+    """
+    import keras
+
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(
+            f"build_cnn needs a Keras optimizer object, got {optimizer!r}. Create a fresh one for each "
+            f"model, e.g. keras.optimizers.Adam() or keras_bridge.to_keras(adamcourse.Adam())."
+        )
+    keras.utils.set_random_seed(seed)
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="seed_cnn",
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",  # integer labels: the seed's one-hot labels, without the one-hot
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def seed_optimizers() -> dict:
+    """Fresh optimizers for the comparison, all with Keras' defaults, named for the legend.
+
+    SGD, SGD + momentum, Adagrad, RMSprop and Adam are Keras' own classes;
+    "course Adam" is :class:`~adamcourse.keras_bridge.CourseAdam` set up as
+    ``Adam.like_keras()``, so it should retrace Keras' Adam exactly.
+    """
+    import keras
+
+    from adamcourse.keras_bridge import to_keras
+
+    return {
+        "SGD": keras.optimizers.SGD(),
+        "SGD + momentum": keras.optimizers.SGD(momentum=0.9),
+        "Adagrad": keras.optimizers.Adagrad(),
+        "RMSprop": keras.optimizers.RMSprop(),
+        "Keras Adam": keras.optimizers.Adam(),
+        "course Adam": to_keras(numpy_optimizers.Adam.like_keras()),
+    }
+
+
+# --- training, timed --------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One optimizer's training: per-epoch metrics, per-epoch wall time, the trained model.
+
+    ``history`` holds lists ``loss``, ``accuracy`` (training) and ``val_loss``,
+    ``val_accuracy`` (held-out images), one value per epoch.
+    """
+
+    name: str
+    history: dict[str, list[float]]
+    epoch_seconds: list[float]
+    batch_size: int
+    model: Any = field(repr=False, default=None)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.epoch_seconds)
+
+    @property
+    def final_val_accuracy(self) -> float:
+        return self.history["val_accuracy"][-1]
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """The median epoch: robust to the first epoch, which also builds the TensorFlow graph."""
+        return float(np.median(self.epoch_seconds))
+
+    def epochs_to_reach(self, target: float) -> int | None:
+        """The first epoch (counted from 1) whose validation accuracy is at least ``target``; None if never."""
+        for epoch, accuracy in enumerate(self.history["val_accuracy"], start=1):
+            if accuracy >= target:
+                return epoch
+        return None
+
+    def seconds_to_reach(self, target: float) -> float | None:
+        """Wall time from the start of training to the end of that epoch (graph building included)."""
+        epoch = self.epochs_to_reach(target)
+        return None if epoch is None else float(sum(self.epoch_seconds[:epoch]))
+
+
+def _progress_callback(name: str, epochs: int, verbose: bool, stop_at: float | None):
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        """Times each epoch; prints one line per epoch; stops once ``stop_at`` is reached."""
+
+        def __init__(self):
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self._start)
+            logs = logs or {}
+            if verbose:
+                print(
+                    f"{name:>15}  epoch {epoch + 1}/{epochs}  loss {logs.get('loss', math.nan):.3f}  "
+                    f"val accuracy {logs.get('val_accuracy', math.nan):.3f}  ({self.seconds[-1]:.1f} s)",
+                    flush=True,
+                )
+            if stop_at is not None and logs.get("val_accuracy", 0.0) >= stop_at:
+                self.model.stop_training = True
+
+    return Progress()
+
+
+def train(
+    name: str,
+    optimizer,
+    data: MNIST,
+    *,
+    epochs: int,
+    batch_size: int = 60,
+    seed: int = 0,
+    jit_compile: Any = "auto",
+    stop_at: float | None = None,
+    verbose: bool = True,
+) -> Run:
+    """Train the seed's CNN with ``optimizer`` and time every epoch.
+
+    Parameters
+    ----------
+    name : str
+        The label for tables and legends ("Keras Adam", "course Adam", ...).
+    optimizer : keras.optimizers.Optimizer
+        A fresh optimizer.
+    data : MNIST
+        From :func:`adamcourse.data.load_mnist`; validation uses its held-out images.
+    epochs, batch_size : int
+        How long, and how many images per step (the seed: 60).
+    seed : int
+        The same seed gives the same start weights, dropout and batch order.
+    jit_compile : bool or "auto"
+        Passed to ``model.compile``.
+    stop_at : float, optional
+        Stop early once the validation accuracy reaches this value.
+    verbose : bool
+        Print one line per epoch.
+
+    Returns
+    -------
+    Run
+    """
+    if not isinstance(data, MNIST):
+        raise TypeError(f"train: data must come from adamcourse.data.load_mnist(), got {type(data).__name__}.")
+    for label, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"train: {label} must be a whole number >= 1, got {value!r}.")
+    model = build_cnn(optimizer, seed=seed, jit_compile=jit_compile)
+    progress = _progress_callback(name, epochs, verbose, stop_at)
+    fitted = model.fit(
+        data.x_train,
+        data.y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(data.x_test, data.y_test),
+        callbacks=[progress],
+        verbose=0,
+    )
+    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    return Run(name, history, progress.seconds, batch_size, model)
+
+
+def compare(optimizers: dict, data: MNIST, *, epochs: int, batch_size: int = 60, seed: int = 0, **kwargs) -> dict[str, Run]:
+    """Train one CNN per optimizer (same seed, same data, same batches); returns ``{name: Run}``."""
+    return {
+        name: train(name, optimizer, data, epochs=epochs, batch_size=batch_size, seed=seed, **kwargs)
+        for name, optimizer in optimizers.items()
+    }
+
+
+# --- what to look at ---------------------------------------------------------------------
+
+
+def results_table(runs: dict[str, Run], target: float = TARGET) -> str:
+    """A text table: final validation accuracy, time per epoch, epochs to reach ``target``."""
+    header = f"{'optimizer':<16}{'final val acc':>14}{'s / epoch':>11}{f'epochs to {target:.0%}':>15}"
+    lines = [header, "-" * len(header)]
+    for run in runs.values():
+        reached = run.epochs_to_reach(target)
+        lines.append(
+            f"{run.name:<16}{run.final_val_accuracy:>14.3f}{run.seconds_per_epoch:>11.2f}"
+            f"{(str(reached) if reached else f'> {run.epochs}'):>15}"
+        )
+    return "\n".join(lines)
+
+
+def plot_curves(runs: dict[str, Run], axes=None):
+    """Training and validation loss and accuracy per epoch, one colour per optimizer.
+
+    "course Adam" is drawn dashed with dots on top of "Keras Adam", so where
+    they agree you see one line with dots on it.
+
+    Parameters
+    ----------
+    runs : dict of Run
+    axes : 2 x 2 array of matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    numpy.ndarray of Axes (2 x 2): losses on top, accuracies below; training left, validation right.
+    """
+    import matplotlib.pyplot as plt
+
+    from adamcourse.plotting import optimizer_color
+
+    if axes is None:
+        _, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
+    panels = [("loss", "training loss"), ("val_loss", "validation loss"), ("accuracy", "training accuracy"),
+              ("val_accuracy", "validation accuracy")]
+    for ax, (key, title) in zip(np.ravel(axes), panels):
+        for run in runs.values():
+            epochs = np.arange(1, len(run.history[key]) + 1)
+            course = run.name.lower().startswith("course")
+            ax.plot(
+                epochs,
+                run.history[key],
+                color=optimizer_color(run.name),
+                linestyle="--" if course else "-",
+                marker="o" if course else None,
+                markersize=4,
+                label=run.name,
+            )
+        ax.set(title=title, xlabel="epoch")
+        if "loss" in key:
+            ax.set_yscale("log")
+    np.ravel(axes)[1].legend(fontsize="small")
+    return axes
+
+
+def largest_weight_difference(model_a, model_b) -> float:
+    """The largest absolute difference between corresponding weights of two models."""
+    pairs = list(zip(model_a.get_weights(), model_b.get_weights()))
+    if len(pairs) != len(model_b.get_weights()) or any(a.shape != b.shape for a, b in pairs):
+        raise ValueError("largest_weight_difference: the two models do not have the same weights (shapes differ).")
+    return float(max(np.max(np.abs(a - b)) for a, b in pairs))
+
+
+# --- recipes: the seed's, and the best this notebook teaches -------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A way to train the CNN: an optimizer (made fresh each time) and a batch size."""
+
+    name: str
+    numpy_optimizer: numpy_optimizers.Optimizer  # the NumPy twin's settings; run through keras_bridge
+    batch_size: int
+
+    def optimizer(self):
+        from adamcourse.keras_bridge import to_keras
+
+        return to_keras(self.numpy_optimizer)
+
+
+#: The seed article: Keras' Adam with its defaults, 60 images per step.
+SEED_RECIPE = Recipe("seed: Adam(lr=0.001), batch 60", numpy_optimizers.Adam.like_keras(), 60)
+#: What the notebook teaches: bigger batches are cheaper per image, and Adam,
+#: whose step is about lr whatever the gradient's scale, takes a larger lr.
+BEST_RECIPE = Recipe("tuned: Adam(lr=0.007), batch 128", numpy_optimizers.Adam(lr=0.007), 128)
+
+
+# --- the exercise: tune Adagrad -------------------------------------------------------------
+
+_TUNING = dict(n_train=4000, n_test=1000, epochs=3, goal=0.90)
+_ADAGRAD_SETTINGS = ("lr", "eps", "initial_accumulator", "eps_inside_sqrt")
+
+
+def _tuned_adagrad() -> dict:
+    # Keras' default lr=0.001 is far too small for AdaGrad, whose steps only shrink.
+    return {"lr": 0.1}
+
+
+def tuning_accuracy(settings: dict, verbose: bool = False) -> float:
+    """Validation accuracy of the CNN after 3 epochs with Keras' Adagrad changed by ``settings``.
+
+    Trained on the offline MNIST sample (4,000 training, 1,000 held-out
+    images), seed 0, batch 60: the same for every learner and the grader.
+    """
+    from adamcourse.keras_bridge import to_keras
+
+    data = load_mnist("sample", n_train=_TUNING["n_train"], n_test=_TUNING["n_test"], seed=0, verbose=False)
+    optimizer = to_keras(numpy_optimizers.AdaGrad.like_keras(**settings))
+    run = train("tuned Adagrad", optimizer, data, epochs=_TUNING["epochs"], seed=0, verbose=verbose)
+    return run.final_val_accuracy if math.isfinite(run.history["loss"][-1]) else math.nan
+
+
+def _judge_tuned_adagrad(args: tuple, got: Any) -> Verdict:
+    if not isinstance(got, dict):
+        return Verdict(False, f"`tuned_adagrad` should return a dict of settings such as {{'lr': 0.01}}, got {got!r}.")
+    unknown = sorted(set(got) - set(_ADAGRAD_SETTINGS))
+    if unknown:
+        return Verdict(False, f"AdaGrad has no setting {unknown}; the settings are {list(_ADAGRAD_SETTINGS)}.")
+    try:
+        numpy_optimizers.AdaGrad.like_keras(**got)
+    except (TypeError, ValueError) as error:
+        return Verdict(False, f"These settings are not valid: {error}")
+    accuracy = tuning_accuracy(got)
+    goal = _TUNING["goal"]
+    lr = got.get("lr", 0.001)
+    if accuracy >= goal:
+        return Verdict(True, f"with {got} Adagrad reaches validation accuracy {accuracy:.3f} after 3 epochs (goal {goal}; "
+                             f"Keras' defaults: about 0.6).")
+    if not math.isfinite(accuracy) or accuracy < 0.2:
+        hint = (f"training broke down (accuracy {accuracy:.2f}, no better than guessing): lr={lr} is too large. "
+                f"AdaGrad's first steps have size about lr for every weight; try a value 3-10 times smaller.")
+    elif lr <= 0.003:
+        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs: still crawling. AdaGrad divides by the root of the "
+                f"sum of *all* squared gradients, so its steps only shrink; start with a learning rate 10-100 times larger.")
+    else:
+        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs, the goal is {goal}. Try learning rates a factor "
+                f"of 3 apart on both sides of lr={lr} and keep the best.")
+    return Verdict(False, hint)
+
+
+#: The finale's exercise, in the format of :data:`adamcourse.checks.EXERCISES`.
+TUNED_ADAGRAD = Exercise(
+    grade_id="ex06_tuned_adagrad",
+    function_name="tuned_adagrad",
+    points=2,
+    reference=_tuned_adagrad,
+    make_cases=lambda rng: [()],
+    judge=_judge_tuned_adagrad,
+    returns=("settings",),
+    lesson="06_mnist_keras",
+)
+
+
+def check_tuned_adagrad(fn) -> None:
+    """Train the CNN with your Adagrad settings (about 10 seconds) and print whether they reach the goal."""
+    from adamcourse import checks
+
+    checks.check(TUNED_ADAGRAD, fn)
