@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import itertools
 import math
 import types
 from dataclasses import dataclass, field
@@ -153,6 +154,8 @@ def _split(got, returns: tuple):
     if got is None:
         return None, "It returned None. Did you forget the `return` line?"
     if k > 1:
+        if isinstance(got, np.ndarray) and got.ndim >= 1 and len(got) == k:
+            got = list(got)  # np.array([dw, db]) is a fine way to return two numbers
         if not isinstance(got, (tuple, list)):
             return None, f"It should return {k} values, ({names}), but returned one {type(got).__name__}."
         if len(got) != k:
@@ -209,6 +212,11 @@ def _make_judge(function_name: str, reference: Callable, returns: tuple, mistake
         for name, g, w in zip(returns, got_arrays, want_arrays):
             if g.shape != w.shape:
                 return Verdict(False, f"`{name}` has shape {g.shape}, but the expected shape is {w.shape}.\n{case}")
+        if len(returns) > 1:
+            for order in itertools.permutations(range(len(returns))):
+                if list(order) != sorted(order) and _close([got_arrays[i] for i in order], want_arrays):
+                    names = ", ".join(returns)
+                    return Verdict(False, f"The values are right but in the wrong order: return ({names}).\n{case}")
         for wrong, why in mistakes:
             try:
                 result = _quiet(wrong, args)
@@ -324,7 +332,7 @@ def run_check(exercise: Exercise | str, fn: Callable, seed: int = CHECK_SEED) ->
             which = ", ".join(f"`{c}`" for c in changed)
             return Verdict(
                 False,
-                f"`{name}` changed its input {which} in place (for example with `-=` or `[...] =`). "
+                f"`{name}` changed its input {which} in place (for example with `-=`, `+=` or `x[i] = ...`). "
                 f"Optimizers must leave their inputs alone: write `theta = theta - ...`, which makes a new array, "
                 f"or work on a copy (`x = theta.copy()`).\nOn this call:\n  {_call_text(name, params, args)}",
             )
@@ -426,6 +434,8 @@ _NUMERICAL_GRADIENT_MISTAKES = [
      "the exercise asks for the central one, which is far more accurate."),
     (lambda f, th, h: _one_sided(f, th, h, -1), "that is the one-sided (backward) difference; use the central one, "
      "(f(theta + h e_i) - f(theta - h e_i)) / (2h)."),
+    (lambda f, th, h: _numerical_gradient(f, th, 1e-5),
+     "use the step h you are given (the check passes h=0.01 and h=0.001); your function seems to use its own."),
     (lambda f, th, h: np.full(th.shape, (f(th + h) - f(th - h)) / (2 * h)),
      "you moved every coordinate at once (theta + h): nudge one coordinate at a time, keeping the others fixed."),
 ]
@@ -459,7 +469,6 @@ _MINIBATCH_MISTAKES = [
      "everything is twice too big: the loss has a 1/2 in front, which cancels the 2 from differentiating the square."),
     (lambda w, b, x, y: _line_grad_variant(w, b, x, y, sign=-1.0),
      "the residual has the wrong sign: use prediction - target, (w * x + b) - y."),
-    (lambda w, b, x, y: _minibatch_gradient(w, b, x, y)[::-1], "dw and db are swapped: return (dw, db) in that order."),
     (lambda w, b, x, y: (float(np.mean(w * x + b - y)), float(np.mean(w * x + b - y))),
      "dw is missing the factor x from the chain rule: d(w x + b)/dw = x."),
     (lambda w, b, x, y: (float(np.mean(w * x + b - y) * np.mean(x)), float(np.mean(w * x + b - y))),

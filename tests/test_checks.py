@@ -458,3 +458,37 @@ def test_attribute_access_and_checks_reference_are_found():
 
     assert "`ema`" in forbidden_use("ex02_ema_update", via_attribute)
     assert forbidden_use("ex02_ema_update", via_reference) is not None
+
+
+def test_two_values_as_an_array_are_accepted_and_a_wrong_order_is_named():
+    def as_array(w, b, x, y):
+        r = w * x + b - y
+        return np.array([np.mean(r * x), np.mean(r)])
+
+    def momentum_step(theta, grad, velocity, lr, beta):
+        velocity = beta * velocity - lr * grad
+        return velocity, theta + velocity
+
+    assert run_check("ex01_minibatch_gradient", as_array).passed
+    assert "in the wrong order: return (theta, velocity)" in _message("ex02_momentum_step", momentum_step)
+
+
+def test_numerical_gradient_with_its_own_step_size():
+    def numerical_gradient(f, theta, h=1e-5):
+        grad = np.zeros_like(theta)
+        for i in range(len(theta)):
+            e = np.zeros_like(theta)
+            e[i] = 1e-6  # ignores the h it was given
+            grad[i] = (f(theta + e) - f(theta - e)) / 2e-6
+        return grad
+
+    assert "use the step h you are given" in _message("ex00_numerical_gradient", numerical_gradient)
+
+
+def test_accumulating_in_place_is_caught():
+    def adagrad_step(theta, grad, accum, lr, eps):
+        accum += grad**2
+        return theta - lr * grad / (np.sqrt(accum) + eps), accum
+
+    message = _message("ex03_adagrad_step", adagrad_step)
+    assert "`accum` in place" in message and "+=" in message

@@ -23,8 +23,8 @@
 #   only imports the library.
 # * **Exercises.** Cells marked *Exercise* ask you to complete a function. In the student copy the
 #   body is `raise NotImplementedError()`: replace that line with your code. In the full copy you
-#   see the course's solution between `# BEGIN SOLUTION` and `# END SOLUTION`; try it yourself
-#   before reading it.
+#   see the course's solution between `# BEGIN SOLUTION` and `# END SOLUTION`. To try an exercise
+#   there, delete the lines between the two markers and write your own, then run the check.
 # * **Instant checks.** The cell after each exercise runs your function on a few cases. It
 #   prints ✔ when your function is right, or ✘ with the *likely mistake* and one failing case.
 #   Until you write anything it says *not attempted yet*, and the rest of the notebook still
@@ -115,8 +115,8 @@ checks.check_gradient_step(gradient_step)
 # ### Twenty steps on the bowl
 #
 # The library's `SGD` optimizer does exactly this step. `run(optimizer, objective, steps=...)`
-# takes the steps from the objective's start point and returns a *trajectory*: every point
-# visited and the loss there. On the bowl each step multiplies $\theta$ by $1 - 2\eta$, since
+# takes the steps from the objective's start point (for the bowl, the point $(0.8, 0.6)$ from above)
+# and returns a *trajectory*: every point visited and the loss there. On the bowl each step multiplies $\theta$ by $1 - 2\eta$, since
 # $\theta - \eta \cdot 2\theta = (1 - 2\eta)\,\theta$. With $\eta = 0.1$ every step keeps 80% of
 # the distance to the bottom. Watch the dots get closer together as the slope flattens.
 

@@ -97,9 +97,9 @@ mini = run_minibatch(SGD(lr=0.1), problem, epochs=5, batch_size=10, label="minib
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
 plotting.contour(problem.as_objective(), full, mini, ax=ax1)
-for trajectory in (full, mini):
+for trajectory, style in zip((full, mini), plotting.trajectory_styles(full, mini)):  # same look as on the left
     epochs = np.arange(trajectory.steps + 1) / (trajectory.steps / 5)
-    ax2.semilogy(epochs, trajectory.losses, label=trajectory.label)
+    ax2.semilogy(epochs, trajectory.losses, label=trajectory.label, **style)
 ax2.set(xlabel="epochs (passes over the data)", ylabel="loss", title="Same work, different progress")
 ax2.legend()
 plt.show()
@@ -142,9 +142,11 @@ def shrink_factor(lr, curvature):
 checks.check_shrink_factor(shrink_factor)
 
 # %% [markdown]
-# Our line-fitting loss is a quadratic too, with two curvatures (the eigenvalues of its
-# second-derivative matrix $H = \frac1n \sum_i (x_i, 1)^\top (x_i, 1)$). The factor
-# $|1 - \eta c|$ must stay below 1 for **both**, so the largest curvature sets the limit:
+# Our line-fitting loss is a quadratic too, but in two dimensions it has two curvatures: one along
+# each of its two principal directions (the axes of the elliptical contours above). In linear
+# algebra terms they are the eigenvalues of the second-derivative matrix
+# $H = \frac1n \sum_i (x_i, 1)^\top (x_i, 1)$. The factor $|1 - \eta c|$ must stay below 1 for
+# **both**, so the largest curvature sets the limit:
 #
 # $$\eta < \frac{2}{c_{\max}} .$$
 

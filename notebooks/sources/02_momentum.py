@@ -174,7 +174,7 @@ for trajectory in runs:
     print(f"{trajectory.label:<45} {below[0] if below.size else 'not within 60'} steps")
 
 # %% [markdown]
-# Momentum needs about half the steps of SGD, Nesterov about a quarter. Too much of it is not better, though: with
+# Momentum needs about half the steps of SGD, Nesterov less than a third. Too much of it is not better, though: with
 # $\beta = 0.9$ the ball has so much inertia that it overshoots and circles the minimum (try
 # `beta=0.9` and `beta=0.95` in the cell above). $\beta = 0.9$ is still the usual default in
 # deep learning, where the noise of minibatch gradients makes the smoothing worth it.

@@ -83,43 +83,52 @@ for trajectory in runs:
 # %% [markdown]
 # ## Where AdaGrad shines: rare features
 #
-# Per-parameter steps matter most when some parameters rarely see a gradient at all. In text
-# models, a rare word's weight gets a gradient only when the word appears. Here is a small
-# version: linear regression on 20 binary features, where feature $j$ is switched on in
-# $50\% \cdot 0.75^j$ of the examples, from half of them down to 0.2%.
+# Per-parameter steps matter most when some parameters rarely see a gradient at all. In a text
+# model, a rare word's weight gets a gradient only in the few examples that contain the word.
+# Here is a small version: linear regression with binary features, a few *frequent* ones (on in
+# half of the examples) and many *rare* ones (each on in only 5 of the 1000 examples). All true
+# weights are 1.
 #
-# With SGD every weight gets the same step size, and the rare ones, updated once in a while,
-# barely move. With AdaGrad a rare weight's accumulator stays small, so when its gradient does
-# show up it takes a big step.
+# We make **one pass** over the data in minibatches of 10, as in online learning, so each rare
+# weight sees a gradient in only about five steps. With SGD every weight gets the same step size,
+# and it must stay small enough for the frequent features. With AdaGrad a rare weight's
+# accumulator stays small, so when its gradient does show up it takes a big step.
+#
+# The measure is the **weight error**, the root-mean-square distance of the weights from the best
+# ones (`problem.weight_error`). The loss would hide the problem: each rare feature touches 0.5%
+# of the examples, so a wrong rare weight barely changes the average loss. Both optimizers use
+# the learning rate that works best for them (found by trying 0.001, 0.003, ..., 3).
 
 # %%
 problem = sparse_features()
 print(problem.description)
+rare = problem.X.mean(axis=0) < 0.1  # which features are the rare ones
 runs = [
-    run_minibatch(SGD(lr=0.3), problem, epochs=5, batch_size=10),
-    run_minibatch(AdaGrad(lr=0.5), problem, epochs=5, batch_size=10),
+    run_minibatch(SGD(lr=0.3), problem, epochs=1, batch_size=10),
+    run_minibatch(AdaGrad(lr=1.0), problem, epochs=1, batch_size=10),
 ]
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+fig, ax = plt.subplots(figsize=(9, 3.8))
 features = np.arange(problem.X.shape[1])
-ax1.bar(features - 0.2, np.abs(runs[0].final_point - problem.solution), width=0.4,
-        color=plotting.optimizer_color("SGD"), label=runs[0].label)
-ax1.bar(features + 0.2, np.abs(runs[1].final_point - problem.solution), width=0.4,
-        color=plotting.optimizer_color("AdaGrad"), label=runs[1].label)
-ax1.set(xlabel="feature (frequent → rare)", ylabel="|weight − best weight|", title="Error per weight after 5 epochs")
-ax1.legend()
-plotting.loss_curves(*runs, ax=ax2, f_min=problem.loss(problem.solution))
+for shift, trajectory in zip((-0.2, 0.2), runs):
+    ax.bar(features + shift, np.abs(trajectory.final_point - problem.solution), width=0.4,
+           color=plotting.optimizer_color(trajectory.optimizer), label=trajectory.label)
+ax.axvline(rare.argmax() - 0.5, color="black", linewidth=0.8, linestyle=":")
+ax.set(xlabel="feature (frequent ones left of the dotted line, rare ones right)", ylabel="|weight − best weight|",
+       title="Error per weight after one pass over the data")
+ax.legend()
 plt.show()
 
 # %% [markdown]
-# Notice the error on the ten rarest weights: SGD has learned about half of them, AdaGrad almost all.
-# (SGD cannot just take a larger learning rate: the frequent features would make it diverge.)
+# Notice the weight errors: SGD has learned the frequent weights but hardly moved the rare ones
+# from their start at 0 (an error near 1 means "not learned at all"); AdaGrad has learned both.
+# SGD cannot simply take a larger learning rate: the frequent features would make it diverge.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for trajectory in runs:
-    error = np.abs(trajectory.final_point - problem.solution)
-    print(f"{trajectory.label:<14} largest error: 10 most frequent weights {error[:10].max():.2f}, "
-          f"10 rarest weights {error[10:].max():.2f}")
+    print(f"{trajectory.label:<16} weight error: all {problem.weight_error(trajectory.final_point):.2f}, "
+          f"frequent {problem.weight_error(trajectory.final_point, ~rare):.2f}, "
+          f"rare {problem.weight_error(trajectory.final_point, rare):.2f}")
 
 # %% [markdown]
 # ## Why AdaGrad's steps shrink forever

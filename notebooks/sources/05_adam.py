@@ -120,7 +120,7 @@ for t in (1, 10, 100, 1000):
 # At $t = 1$: $\hat m = g$ and $\hat v = g^2$, so the step is $\eta\, g / (|g| + \epsilon)$. Every
 # parameter moves by exactly $\eta$ (up to $\epsilon$), against the sign of its gradient, however
 # steep or flat its slope. Check it on three landscapes whose gradients at the start differ by
-# five orders of magnitude:
+# two orders of magnitude:
 
 # %%
 # NBVAL_CHECK_OUTPUT
