@@ -53,17 +53,14 @@ def _assert_same(ours, theirs, dtype, what):
             np.testing.assert_array_max_ulp(a, b.astype(np.float32), maxulp=ULPS)
 
 
-def _state_leaves(state, name):
-    return getattr(state, name)
-
-
 # --- Keras ---------------------------------------------------------------------
 
 # Keras keeps the learning rate in a float32 variable and turns Python
 # hyperparameters into tensors through float32 before casting them to the
 # parameter's dtype (momentum 0.9 becomes 0.8999999761581421 in float64). So
 # the float64 runs use numbers that float32 holds exactly (sums of powers of
-# two); the float32 runs use Keras' own defaults.
+# two); the float32 runs use Keras' default betas, epsilon, initial
+# accumulator and weight decay, with lr=0.01 so that the parameters move.
 EXACT = {"lr": 2.0**-6, "beta": 0.875, "beta2": 1 - 2.0**-7, "eps": 2.0**-20, "wd": 0.125, "acc": 0.375}
 TYPICAL = {"lr": 0.01, "beta": 0.9, "beta2": 0.999, "eps": 1e-7, "wd": 0.004, "acc": 0.1}
 
