@@ -414,6 +414,12 @@ async def _run_in_sandbox(assignment: Assignment, solutions: dict, root: str, li
     async def stop():
         nonlocal client, km
         if km is not None:
+            process = getattr(km.provisioner, "process", None)
+            if process is not None and process.poll() is None:
+                try:  # the kernel leads its own session: end it and anything it started, at once
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             try:
                 await km.shutdown_kernel(now=True)
             except Exception:
@@ -633,8 +639,9 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
         Sorted by student, then exercise in notebook order.
     """
     if isinstance(assignment, str):
-        if source is None:
-            source = Path(__file__).resolve().parents[1] / "notebooks" / f"{assignment}.ipynb"
+        if source is None:  # the course's notebooks/ folder, from the working directory or this checkout
+            here = Path("notebooks", f"{assignment}.ipynb")
+            source = here if here.is_file() else Path(__file__).resolve().parents[1] / here
         assignment = load_assignment(source, registry)
     found = find_submissions(submissions, assignment.name)
     workers = max(1, min(workers or os.cpu_count() or 1, max(len(found), 1)))

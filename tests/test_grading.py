@@ -10,7 +10,6 @@ checked on every row.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -43,14 +42,12 @@ def batch(tmp_path_factory):
     canary = tmp / "canary.txt"
     canary.write_text("still here")
     shutil.copytree(FIXTURES / "assignment", tmp / "assignment")  # a readable-looking copy of the solutions
-    checks_hash = hashlib.sha256(CHECKS_PY.read_bytes()).hexdigest()
     pwned = Path("/tmp/adamcourse-pwned.txt")
     pwned.unlink(missing_ok=True)
     results = grading.grade(SUBMISSIONS, "fixture", source=SOURCE, out=tmp / "out", workers=2, limits=LIMITS,
                             progress=False)
     rows = {(r.student, r.exercise): r for r in results}
-    return {"rows": rows, "results": results, "out": tmp / "out", "canary": canary, "pwned": pwned,
-            "checks_hash": checks_hash}
+    return {"rows": rows, "results": results, "out": tmp / "out", "canary": canary, "pwned": pwned}
 
 
 def points(batch, student) -> dict:
@@ -143,7 +140,7 @@ def test_huge_output_is_stopped_by_the_output_limit(batch):
 def test_files_outside_the_sandbox_are_untouched(batch):
     assert batch["canary"].read_text() == "still here"
     assert not batch["pwned"].exists()
-    assert hashlib.sha256(CHECKS_PY.read_bytes()).hexdigest() == batch["checks_hash"]
+    assert "# pwned" not in CHECKS_PY.read_text()  # the grader's own library is read-only to submissions
     # the attack sits in the same cell as a correct function: graded on the function
     assert points(batch, "files_outside") == FULL
 
