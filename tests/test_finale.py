@@ -154,6 +154,13 @@ def test_an_unattempted_exercise_is_reported_as_such(capsys):
     assert "not attempted yet" in capsys.readouterr().out
 
 
+def test_a_broken_answer_is_reported_not_raised(capsys):
+    finale.check_tuned_adagrad(lambda: 1 / 0)
+    assert "✘ Not yet. `tuned_adagrad` raised ZeroDivisionError" in capsys.readouterr().out
+    finale.check_tuned_adagrad({"lr": 0.1})
+    assert "Pass the function itself" in capsys.readouterr().out
+
+
 def test_recipes_build_fresh_keras_twins():
     a, b = finale.BEST_RECIPE.optimizer(), finale.BEST_RECIPE.optimizer()
     assert a is not b and a.numpy_twin() == finale.BEST_RECIPE.numpy_optimizer

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Keras benchmarks for the finale (notebook 06), each a ratio measured within one run.
+
+1. Time per epoch of the seed's CNN trained with the course's Adam
+   (``keras_bridge.CourseAdam``, Keras' settings) divided by the time with
+   ``keras.optimizers.Adam``: same model, data, batches; with and without
+   ``jit_compile``. Goal: at most 1.05. The two models train in alternating
+   epochs after one untimed warm-up epoch each (graph building, XLA
+   compilation), so a load change on the machine hits both alike.
+
+2. Time to accuracy: wall time from the start of training until the
+   held-out accuracy first reaches the target, for the best recipe the
+   notebook teaches (``finale.BEST_RECIPE``) and for the seed article's
+   recipe (``finale.SEED_RECIPE``: Keras' Adam defaults, batch 60), same
+   CNN, several seeds, medians. Goal: at least 2x faster.
+
+Both use the offline MNIST sample (4,000 training, 1,000 held-out images)
+so the numbers are the same online and offline.
+
+    python benchmarks/bench_keras.py                  # both tables (about 4 minutes on 2 cores)
+    python benchmarks/bench_keras.py --rounds 3 --seeds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not a result
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+
+from adamcourse import Adam, finale  # noqa: E402
+from adamcourse.data import load_mnist  # noqa: E402
+from adamcourse.keras_bridge import to_keras  # noqa: E402
+
+
+class EpochTimer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+def time_per_epoch(data, jit_compile: bool, rounds: int) -> tuple[float, float]:
+    """Median training-epoch seconds for Keras' Adam and the course's Adam, epochs interleaved."""
+    models = {
+        "keras": finale.build_cnn(keras.optimizers.Adam(), seed=0, jit_compile=jit_compile),
+        "course": finale.build_cnn(to_keras(Adam.like_keras()), seed=0, jit_compile=jit_compile),
+    }
+    seconds = {name: [] for name in models}
+    timer = EpochTimer()
+    for round_ in range(rounds + 1):
+        order = list(models) if round_ % 2 == 0 else list(models)[::-1]
+        for name in order:
+            models[name].fit(data.x_train, data.y_train, batch_size=60, epochs=1, verbose=0, callbacks=[timer])
+            if round_ > 0:  # round 0 is the warm-up: graph building and compilation
+                seconds[name].append(timer.seconds)
+    return statistics.median(seconds["keras"]), statistics.median(seconds["course"])
+
+
+def time_to_accuracy(data, target: float, seeds: int, max_epochs: int) -> dict:
+    """Seconds and epochs until the held-out accuracy reaches ``target``, per recipe and seed."""
+    results = {recipe.name: [] for recipe in (finale.BEST_RECIPE, finale.SEED_RECIPE)}
+    for seed in range(seeds):
+        recipes = (finale.BEST_RECIPE, finale.SEED_RECIPE) if seed % 2 == 0 else (finale.SEED_RECIPE, finale.BEST_RECIPE)
+        for recipe in recipes:
+            run = finale.train(recipe.name, recipe.optimizer(), data, epochs=max_epochs, batch_size=recipe.batch_size,
+                               seed=seed, stop_at=target, verbose=False)
+            results[recipe.name].append((run.seconds_to_reach(target), run.epochs_to_reach(target)))
+            print(f"  seed {seed}  {recipe.name:<36} reached {target:.0%}: "
+                  f"{'never' if run.epochs_to_reach(target) is None else f'epoch {run.epochs_to_reach(target)}'}"
+                  f"  ({sum(run.epoch_seconds):.1f} s)", flush=True)
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=8, help="timed epochs per optimizer without XLA (default 8)")
+    parser.add_argument("--jit-rounds", type=int, default=3, help="timed epochs per optimizer with XLA (default 3)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per recipe for time to accuracy (default 3)")
+    parser.add_argument("--target", type=float, default=0.95, help="held-out accuracy to reach (default 0.95)")
+    parser.add_argument("--max-epochs", type=int, default=12)
+    args = parser.parse_args(argv)
+
+    data = load_mnist("sample")
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPU cores\n")
+
+    print("1. Time per training epoch, seed CNN, batch 60: course Adam / Keras Adam (goal <= 1.05)")
+    rows = []
+    for jit, rounds in ((False, args.rounds), (True, args.jit_rounds)):
+        keras_s, course_s = time_per_epoch(data, jit, rounds)
+        rows.append((jit, keras_s, course_s))
+    print(f"\n   {'jit_compile':<12}{'Keras Adam s':>13}{'course Adam s':>14}{'ratio':>8}")
+    for jit, keras_s, course_s in rows:
+        print(f"   {str(jit):<12}{keras_s:>13.3f}{course_s:>14.3f}{course_s / keras_s:>8.3f}")
+
+    print(f"\n2. Time to {args.target:.0%} held-out accuracy: best recipe vs seed recipe (goal >= 2x faster)")
+    results = time_to_accuracy(data, args.target, args.seeds, args.max_epochs)
+    print(f"\n   {'recipe':<36}{'median s':>10}{'epochs':>8}")
+    medians = {}
+    for name, runs in results.items():
+        reached = [(s, e) for s, e in runs if s is not None]
+        if len(reached) < len(runs):
+            print(f"   {name:<36}  did not reach {args.target:.0%} within {args.max_epochs} epochs for "
+                  f"{len(runs) - len(reached)} of {len(runs)} seeds")
+        if reached:
+            medians[name] = statistics.median(s for s, _ in reached)
+            print(f"   {name:<36}{medians[name]:>10.2f}{statistics.median(e for _, e in reached):>8.1f}")
+    if len(medians) == 2:
+        speedup = medians[finale.SEED_RECIPE.name] / medians[finale.BEST_RECIPE.name]
+        print(f"   speed-up (seed / best): {speedup:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
