@@ -225,9 +225,14 @@ class Optimizer:
             results = self._update(p, g, t, *slots)
             # NumPy hands back a scalar, not an array, for 0-d arithmetic: keep arrays arrays
             return [np.asarray(r) for r in results] if p.ndim == 0 else results
-        # C-ordered outputs, so that reshape(-1) is a view in the same order as
-        # np.ravel of the inputs (empty_like would copy a transposed layout).
-        outs = [np.empty(p.shape, dtype=p.dtype) for _ in range(1 + len(slots))]
+        # The new params and slots share one C-ordered allocation: C order so
+        # that reshape(-1) is a view in np.ravel's order (empty_like would keep
+        # a transposed layout and reshape would copy), and one block rather
+        # than three so that the memory allocator keeps reusing it step after
+        # step instead of handing it back to the OS (measured 3x faster at 1e6
+        # parameters; benchmarks/bench_adam.py). The price: keeping an old
+        # params array alive keeps its old state's memory alive too.
+        outs = list(np.empty((1 + len(slots), *p.shape), dtype=p.dtype))
         flat_in = [np.ravel(a) for a in (p, g, *slots)]
         flat_out = [o.reshape(-1) for o in outs]
         for start in range(0, p.size, _BLOCK):
