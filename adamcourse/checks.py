@@ -393,12 +393,12 @@ _GRADIENT_STEP_MISTAKES = [
 # 00: a gradient by finite differences -------------------------------------------------
 
 
-def _wavy(p):
+def wavy(p):
     """A smooth test function whose third derivatives are not zero."""
     return float(np.sin(p[0]) * np.exp(0.5 * p[1]) + p[0] ** 3 / 3 + p[0] * p[-1] ** 2)
 
 
-def _quartic(p):
+def quartic(p):
     return float(np.sum(p**4) / 4 + np.prod(p))
 
 
@@ -423,7 +423,7 @@ def _one_sided(f, theta, h, direction):
 def _numerical_gradient_cases(rng):
     # h = 0.01: large enough that one-sided and central differences disagree
     # visibly, small enough that the central difference is still accurate.
-    return [(_wavy, _vec(rng, 3), 0.01), (_quartic, _vec(rng, 2), 0.01), (_wavy, _vec(rng, 2), 0.001)]
+    return [(wavy, _vec(rng, 3), 0.01), (quartic, _vec(rng, 2), 0.01), (wavy, _vec(rng, 2), 0.001)]
 
 
 _NUMERICAL_GRADIENT_MISTAKES = [

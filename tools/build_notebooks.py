@@ -76,7 +76,23 @@ def clean(nb):
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for cell in nb.cells:
         cell.metadata = cell_metadata(cell)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     return nb
+
+
+def coalesce_streams(outputs):
+    """Join consecutive prints to the same stream: the kernel splits them at random
+    (a line and its newline may arrive as two messages), which would make every
+    rebuild a diff."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if output.output_type == "stream" and previous is not None and previous.output_type == "stream" and previous.name == output.name:
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def execute(nb, timeout: int = 600):

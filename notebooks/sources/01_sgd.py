@@ -105,8 +105,8 @@ ax2.legend()
 plt.show()
 
 # %% [markdown]
-# Notice: for the same work, the minibatch run is almost at the best possible loss while full
-# batch has barely started. Each noisy step is a little wrong, but 100 of them beat 5 exact ones.
+# Notice: for the same work, the minibatch run is at the best possible loss while full batch is
+# still far from it. Each noisy step is a little wrong, but 100 of them beat 5 exact ones.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -44,7 +44,8 @@ from adamcourse import SGD, AdaGrad, checks, plotting, ravine, rosenbrock, run, 
 #
 # Complete `adagrad_step(theta, grad, accum, lr, eps)`: add the squared gradient to the
 # accumulator, then take the step with the **new** accumulator, with `eps` outside the square
-# root. Return `(theta, accum)`.
+# root. Return `(theta, accum)`. (The check uses unusually large values of `eps`, around 0.1, so
+# that an `eps` in the wrong place shows up in the numbers.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex03_adagrad_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adagrad_step(theta, grad, accum, lr, eps):
