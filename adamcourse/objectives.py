@@ -267,8 +267,9 @@ class MinibatchProblem:
     """A loss that is a mean over examples, so a minibatch gives a noisy gradient.
 
     ``loss(params, idx)`` and ``grad(params, idx)`` use the examples at the
-    indices ``idx`` (all of them when ``idx`` is None). Problems with two
-    parameters also offer :meth:`as_objective` for contour plots.
+    indices ``idx`` (all of them when ``idx`` is None). ``solution`` holds the
+    best parameters and :meth:`weight_error` the distance from them. Problems
+    with two parameters also offer :meth:`as_objective` for contour plots.
     """
 
     name: str
@@ -333,7 +334,17 @@ def _line_grad(p, X, y):
 def linear_regression(n: int = 200, w: float = 2.0, b: float = -1.0, noise: float = 0.5, seed: int = 0) -> MinibatchProblem:
     """Fit ``y = w x + b`` to ``n`` noisy points by mean squared error / 2.
 
-    Parameters are ``np.array([w, b])``; the solution is least squares.
+    The parameters are ``np.array([w, b])``; ``solution`` is the least-squares fit.
+
+    Parameters
+    ----------
+    n : int
+        Number of points, ``x`` drawn from a standard normal.
+    w, b : float
+        The true line.
+    noise : float
+        Standard deviation of the noise added to ``y``.
+    seed : int
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
@@ -362,7 +373,18 @@ def _logistic_grad(p, X, y):
 
 
 def logistic_regression(n: int = 200, w: float = 3.0, b: float = 0.5, seed: int = 0) -> MinibatchProblem:
-    """Classify points on a line: ``P(y=1 | x) = sigmoid(w x + b)``, by cross-entropy."""
+    """Classify points on a line: ``P(y=1 | x) = sigmoid(w x + b)``, by mean cross-entropy.
+
+    The parameters are ``np.array([w, b])``; ``solution`` is the maximum-likelihood fit.
+
+    Parameters
+    ----------
+    n : int
+        Number of points, ``x`` drawn from a standard normal.
+    w, b : float
+        The true model the labels are drawn from.
+    seed : int
+    """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     y = (rng.random(n) < _sigmoid(w * x + b)).astype(float)

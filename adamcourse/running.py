@@ -161,12 +161,32 @@ def run_minibatch(
     x0=None,
     label: str | None = None,
 ) -> Trajectory:
-    """Minibatch SGD-style training: each epoch visits the examples in a
-    seeded random order, ``batch_size`` at a time, one step per batch.
+    """Minibatch training: each epoch visits the examples in a seeded random
+    order, ``batch_size`` at a time, one step per batch.
 
     ``batch_size=problem.n`` is full-batch gradient descent. Losses and
     gradient norms in the trajectory are measured on the full data set so
     that runs with different batch sizes compare fairly.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    problem : MinibatchProblem
+        For example ``linear_regression()`` or ``sparse_features()``.
+    epochs : int
+        Passes over the data; the run takes ``epochs * ceil(n / batch_size)`` steps.
+    batch_size : int
+        Examples per step, from 1 to ``problem.n``.
+    seed : int
+        Seeds the shuffling: the same seed gives the same run.
+    x0 : array-like, optional
+        Start point; ``problem.start`` by default.
+    label : str, optional
+
+    Returns
+    -------
+    Trajectory
+        Divergence stops the run and is recorded in ``diverged_at``.
     """
     _check_run_args(optimizer, epochs, "epochs")
     if not isinstance(problem, MinibatchProblem):
@@ -205,5 +225,8 @@ def run_minibatch(
 
 
 def compare(optimizers, objective, x0=None, steps: int = 100) -> list[Trajectory]:
-    """Run several optimizers from the same start; one trajectory each."""
+    """Run several optimizers from the same start on one objective.
+
+    Returns a list with one :class:`Trajectory` per optimizer, in order.
+    """
     return [run(opt, objective, x0=x0, steps=steps) for opt in optimizers]
