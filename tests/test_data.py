@@ -125,6 +125,34 @@ def test_a_cached_keras_download_is_used_without_the_network(tmp_path, capsys):
     np.testing.assert_array_equal(d.y_test, arrays["y_test"])
 
 
+def fake_keras(load_data):
+    keras = types.ModuleType("keras")
+    keras.datasets = types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=load_data))
+    return keras
+
+
+def test_online_it_downloads_with_keras_and_subsets(monkeypatch, tmp_path):
+    arrays = write_npz(tmp_path / "download.npz", n_train=50, n_test=30)
+    monkeypatch.setattr(data, "_network_answers", lambda: True)
+    load = lambda: ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))  # noqa: E731
+    monkeypatch.setitem(sys.modules, "keras", fake_keras(load))
+    d = load_mnist(n_train=20, verbose=False)
+    assert d.source == "keras" and (d.n_train, d.n_test) == (20, 30)
+    assert list(np.bincount(d.y_train)) == [2] * 10
+
+
+def test_a_failed_download_falls_back_to_the_sample_and_says_why(monkeypatch, capsys):
+    def load():
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(data, "_network_answers", lambda: True)
+    monkeypatch.setitem(sys.modules, "keras", fake_keras(load))
+    assert load_mnist().source == "sample"
+    assert "the download failed: OSError" in capsys.readouterr().out
+    with pytest.raises(ConnectionError, match="connection reset"):
+        load_mnist("keras", verbose=False)
+
+
 def test_a_local_file_is_scaled_and_can_be_subset(tmp_path):
     arrays = write_npz(tmp_path / "mnist.npz")
     d = load_mnist(path=tmp_path / "mnist.npz", n_train=10, verbose=False)
