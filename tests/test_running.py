@@ -130,3 +130,16 @@ def test_minibatch_divergence_is_recorded_not_raised():
         trajectory = run_minibatch(SGD(lr=50.0), linear_regression(), epochs=5, batch_size=10)
     assert trajectory.diverged_at is not None
     assert len(trajectory.points) <= trajectory.diverged_at + 1
+
+
+def test_seed_000_toy_adam_walks_off_the_plateau_where_sgd_stalls():
+    """One saturated sigmoid neuron, seed 000's settings (lr=0.01, beta1=0.9,
+    beta2=0.99, 100 steps): the gradient is tiny, so SGD barely moves, while
+    Adam's normalised steps are about lr each, about 100 * 0.01 = 1 in all."""
+    adam = run(Adam(lr=0.01, beta1=0.9, beta2=0.99), "sigmoid_neuron", steps=100)
+    sgd = run(SGD(lr=0.01), "sigmoid_neuron", steps=100)
+    adam_moved = np.abs(adam.final_point - adam.points[0])
+    sgd_moved = np.abs(sgd.final_point - sgd.points[0])
+    assert np.all((adam_moved > 0.9) & (adam_moved < 1.5)), adam_moved
+    assert np.all(sgd_moved < 1e-3), sgd_moved
+    assert adam.final_loss < sgd.final_loss
