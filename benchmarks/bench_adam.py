@@ -26,6 +26,7 @@ while keeping the functional interface ``params, state = opt.step(...)``.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -95,7 +96,7 @@ def median_times(steps: dict, repeats: int, warmup: int = 2) -> dict:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7], help="vector lengths")
-    parser.add_argument("--repeats", type=int, default=20, help="timed steps per measurement (median is reported)")
+    parser.add_argument("--repeats", type=int, default=30, help="timed steps per measurement (median is reported)")
     parser.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
     return parser.parse_args(argv)
 
@@ -110,7 +111,8 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.torch_threads)
 
     print(f"Adam step on float32 vectors; median of {args.repeats} steps")
-    print(f"numpy {np.__version__}, python {platform.python_version()}, {platform.machine()}", end="")
+    load = f", load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs" if hasattr(os, "getloadavg") else ""
+    print(f"numpy {np.__version__}, python {platform.python_version()}, {platform.machine()}{load}", end="")
     if torch is None:
         print("\nPyTorch is not installed: only the memory-traffic floor is compared.")
     else:
