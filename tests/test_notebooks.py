@@ -176,3 +176,36 @@ def test_student_copy_runs_top_to_bottom_and_says_not_attempted(name):
     for _, check, _ in exercise_cells(nb):
         text = "".join(o.get("text", "") for o in check.outputs)
         assert "not attempted yet" in text, text
+
+
+# --- The setup helper every notebook calls ----------------------------------------------------
+
+
+def test_session_start_seeds_everything_and_says_where_it_runs(capsys):
+    import random
+
+    import numpy as np
+
+    first = session.start(seed=3).normal(size=3)
+    legacy, builtin = np.random.random(), random.random()
+    line = capsys.readouterr().out
+    assert "adamcourse" in line and "numpy" in line and "local Jupyter" in line and "seed 3" in line
+    assert line.count("\n") == 1
+    again = session.start(seed=3).normal(size=3)
+    assert np.array_equal(first, again)
+    assert (np.random.random(), random.random()) == (legacy, builtin)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_session_start_rejects_a_bad_seed(bad):
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        session.start(seed=bad)
+
+
+def test_badge_and_install_line_come_from_one_place():
+    assert session.colab_url("02_momentum") == (
+        f"https://colab.research.google.com/github/{session.REPOSITORY}/blob/{session.BRANCH}/notebooks/02_momentum.ipynb"
+    )
+    assert session.colab_url("02_momentum.ipynb") == session.colab_url("02_momentum")
+    assert session.install_command().endswith(f'git+https://github.com/{session.REPOSITORY}"')
+    assert "--upgrade" not in session.install_command() and "-U " not in session.install_command()

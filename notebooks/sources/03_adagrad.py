@@ -172,7 +172,9 @@ for T in (1, 10, 100, 1000, 10000):
 # On a convex problem like the ones above that is harmless, even helpful: the steps shrink just
 # as the minimum comes near. On a long winding path it is fatal. In Rosenbrock's curved valley
 # the early steep walls fill the accumulator, and by the time AdaGrad is in the flat valley floor
-# its steps are too small to follow it.
+# its steps are too small to follow it. On the right you can see it: the step sizes collapse in
+# the first few steps, where the gradients are in the hundreds, and never recover, because
+# nothing is ever subtracted from the accumulator.
 
 # %%
 stall = run(AdaGrad(lr=0.5), rosenbrock, steps=1000)
