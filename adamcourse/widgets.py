@@ -364,7 +364,8 @@ class Explorer:
         self._quiet = False  # set while several controls change at once
         self.view = ExplorerView()
         self.controls = self._make_controls(settings, widgets)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        # Natural size, shrunk (never stretched) to fit a narrow notebook.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto", max_width="100%", height="auto"))
         self.status = widgets.HTML()
         self.ui = self._layout(widgets)
         for name, control in self._all_controls():
@@ -376,8 +377,8 @@ class Explorer:
 
     @staticmethod
     def _make_controls(s: Settings, w) -> dict:
-        style = {"description_width": "90px"}
-        wide = w.Layout(width="330px")
+        style = {"description_width": "105px"}
+        wide = w.Layout(width="340px")
         objective = get_objective(s.objective)
         (x0, x1), (y0, y1) = objective.bounds
         start = s.start_point
@@ -390,9 +391,9 @@ class Explorer:
             },
             "lr": w.FloatLogSlider(value=s.lr, base=10, min=math.log10(_LR_RANGE[0]), max=math.log10(_LR_RANGE[1]), step=0.1,
                                    description="lr", readout_format=".1e", continuous_update=False, style=style, layout=wide),
-            "beta1": w.FloatSlider(value=s.beta1, min=0.0, max=0.999, step=0.001, readout_format=".3f", description="β1 (momentum)",
+            "beta1": w.FloatSlider(value=s.beta1, min=0.0, max=0.999, step=0.001, readout_format=".3f", description="β1",
                                    continuous_update=False, style=style, layout=wide),
-            "beta2": w.SelectionSlider(options=beta2_options, value=s.beta2, description="β2 (RMS)",
+            "beta2": w.SelectionSlider(options=beta2_options, value=s.beta2, description="β2",
                                        continuous_update=False, style=style, layout=wide),
             "eps": w.FloatLogSlider(value=s.eps, base=10, min=math.log10(_EPS_RANGE[0]), max=math.log10(_EPS_RANGE[1]), step=1,
                                     description="ε", readout_format=".0e", continuous_update=False, style=style, layout=wide),
@@ -414,16 +415,20 @@ class Explorer:
                 yield name, control
 
     def _layout(self, w):
+        # Controls in two columns above the picture: notebooks (Colab's
+        # especially) are too narrow for controls beside a two-panel figure.
         c = self.controls
         boxes = list(c["optimizers"].values())
         optimizers = w.VBox([w.HBox(boxes[:3]), w.HBox(boxes[3:])])
         help_text = w.HTML(
-            "<small>Momentum uses β1 and RMSProp uses β2: Adam combines the two.<br>"
-            "Every optimizer gets the same lr: find one that suits them all.</small>"
+            "<div style='line-height:1.3; font-size:90%'>Momentum uses β1, RMSProp uses β2, Adam both.<br>"
+            "All share one lr: find one that suits them all.</div>"
         )
-        panel = w.VBox([c["objective"], optimizers, c["lr"], c["beta1"], c["beta2"], c["eps"], c["bias_correction"],
-                        c["steps"], c["start_x"], c["start_y"], help_text, self.status], layout=w.Layout(width="350px"))
-        return w.HBox([panel, self.image])
+        column = w.Layout(width="350px", flex="0 0 auto")
+        landscape = w.VBox([c["objective"], optimizers, c["steps"], c["start_x"], c["start_y"]], layout=column)
+        hyper = w.VBox([c["lr"], c["beta1"], c["beta2"], c["eps"], c["bias_correction"], help_text], layout=column)
+        controls = w.HBox([landscape, hyper], layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([controls, self.image, self.status], layout=w.Layout(align_items="flex-start"))
 
     # --- reading and reacting ---
 
@@ -482,7 +487,7 @@ class Explorer:
                 x, y = tr.final_point
                 text = f"loss {tr.final_loss:.3g} at ({x:.3g}, {y:.3g})"
             rows.append(f"<span style='color:{color}'>&#9632;</span> <b>{tr.label}</b>: {text}")
-        return "<small>" + "<br>".join(rows) + "</small>"
+        return "<div style='line-height:1.4; font-size:90%'>" + "<br>".join(rows) + "</div>"
 
     def _ipython_display_(self):
         from IPython.display import display
