@@ -19,7 +19,7 @@ differently, an explicit option reproduces it exactly, and ``like_keras()`` /
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal, Mapping, Union
 
 import numpy as np
