@@ -543,6 +543,9 @@ def grade_submission(student: str, path: str | Path, assignment: Assignment, lim
                 report = reports.get(grade_id, {"status": "failed", "reason": "It was not run."})
                 if report.get("status") == "failed":
                     points, message = 0.0, report["reason"]
+                    if re.search(r"(?m)^\s*(!|%%?(system|sx|bash|sh)\b)", solutions[grade_id]):
+                        message += (" Shell commands (`!...`, `%system`, `%%bash`) cannot run in the grader "
+                                    "(no terminal, no network): remove them from your solution cell.")
                 else:
                     points, message = _judge(exercise, cases[grade_id], report, solutions[grade_id])
                 if grade_id in duplicates:

@@ -9,12 +9,15 @@ checked on every row.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -43,11 +46,43 @@ def batch(tmp_path_factory):
     canary.write_text("still here")
     shutil.copytree(FIXTURES / "assignment", tmp / "assignment")  # a readable-looking copy of the solutions
     pwned = Path("/tmp/adamcourse-pwned.txt")
-    pwned.unlink(missing_ok=True)
-    results = grading.grade(SUBMISSIONS, "fixture", source=SOURCE, out=tmp / "out", workers=2, limits=LIMITS,
-                            progress=False)
+    shell = Path("/tmp/adamcourse-shell-escape.txt")
+    for path in (pwned, shell):
+        path.unlink(missing_ok=True)
+    with _helper_on_the_network() as connections:  # what the "network" submission tries to reach
+        results = grading.grade(SUBMISSIONS, "fixture", source=SOURCE, out=tmp / "out", workers=2, limits=LIMITS,
+                                progress=False)
     rows = {(r.student, r.exercise): r for r in results}
-    return {"rows": rows, "results": results, "out": tmp / "out", "canary": canary, "pwned": pwned}
+    return {"rows": rows, "results": results, "out": tmp / "out", "canary": canary, "pwned": pwned, "shell": shell,
+            "connections": connections}
+
+
+@contextlib.contextmanager
+def _helper_on_the_network(port: int = 47651):
+    """A TCP server on localhost that answers 'ok': reachable from any
+    unconfined process on this machine."""
+    server = socket.create_server(("127.0.0.1", port))
+    server.settimeout(0.2)
+    connections, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(client.recv(5))
+            client.sendall(b"ok")
+            client.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield connections
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
 
 
 def points(batch, student) -> dict:
@@ -168,6 +203,30 @@ def test_the_solutions_and_hidden_tests_cannot_be_read(batch):
     # the submission execs the instructor's solution if it can read it: 0 points prove it could not
     assert points(batch, "read_hidden_tests")["ex05_adam_step"] == 0
     others_full(batch, "read_hidden_tests", "ex05_adam_step")
+
+
+def test_no_network(batch):
+    assert batch["connections"] == []
+    assert points(batch, "network")["ex00_gradient_step"] == 0
+    others_full(batch, "network", "ex00_gradient_step")
+
+
+def test_the_helper_is_reachable_without_the_sandbox():
+    """The network test above can fail: an unconfined process does get the answer."""
+    with _helper_on_the_network() as connections:
+        with socket.create_connection(("127.0.0.1", 47651), timeout=2) as helper:
+            helper.sendall(b"hello")
+            assert helper.recv(2) == b"ok"
+    assert connections == [b"hello"]
+
+
+def test_syntax_errors_and_shell_escapes(batch):
+    assert "SyntaxError" in feedback(batch, "syntax_error", "ex02_ema_update")
+    others_full(batch, "syntax_error", "ex02_ema_update")
+    # `!cmd` fails in the sandbox (no terminal devices), so the cell stops before its def
+    assert points(batch, "shell_escape") == {**FULL, "ex00_gradient_step": 0.0}
+    assert "Shell commands (`!...`" in feedback(batch, "shell_escape", "ex00_gradient_step")
+    assert not batch["shell"].exists()
 
 
 def test_changing_inputs_in_place_is_reported(batch):
