@@ -49,9 +49,12 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "lab":
-        return subprocess.call(
-            [str(PYTHON), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT / "notebooks"), *rest], env=env
-        )
+        # Open the course's notebooks unless the caller chose another folder.
+        chose_dir = any(a.startswith(("--notebook-dir", "--ServerApp.root_dir")) for a in rest)
+        where = [] if chose_dir else ["--ServerApp.root_dir", str(ROOT / "notebooks")]
+        # Containers and cloud machines often run as root; Jupyter refuses that by default.
+        as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        return subprocess.call([str(PYTHON), "-m", "jupyter", "lab", *where, *as_root, *rest], env=env)
     # Tests: headless plots, the quick version of the MNIST notebook, two cores.
     env.update(MPLBACKEND="Agg", ADAMCOURSE_QUICK="1")
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT, env=env)
