@@ -353,3 +353,27 @@ def test_gradescope_bundle_runs_locally(tmp_path, student, score):
     assert [(t["name"], t["max_score"]) for t in results["tests"]] == [
         ("ex00_gradient_step", 1.0), ("ex02_ema_update", 1.0), ("ex05_adam_step", 3.0)]
     assert all(isinstance(t["output"], str) and t["output"] for t in results["tests"])
+
+
+def test_the_audit_hook_fallback_blocks_writes_deletes_and_sockets(tmp_path):
+    """Where Landlock and network namespaces are missing, the launcher falls
+    back to an audit hook; checked here on its own, in a child process."""
+    root, outside = tmp_path / "root", tmp_path / "outside.txt"
+    root.mkdir()
+    outside.write_text("keep")
+    code = f"""
+import os, socket, sys
+from adamcourse.sandbox import _audit_guard
+_audit_guard({str(root)!r}, guard_files=True, guard_network=True)
+open({str(root / 'inside.txt')!r}, 'w').write('fine')
+for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outside)!r}),
+                lambda: socket.create_connection(('127.0.0.1', 9), timeout=1), lambda: os.kill(os.getppid(), 0)):
+    try:
+        attempt()
+        print('allowed')
+    except PermissionError:
+        print('blocked')
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["blocked"] * 4, done.stderr
+    assert outside.read_text() == "keep" and (root / "inside.txt").read_text() == "fine"
