@@ -143,7 +143,8 @@ checks.check_shrink_factor(shrink_factor)
 
 # %% [markdown]
 # Our line-fitting loss is a quadratic too, but in two dimensions it has two curvatures: one along
-# each of its two principal directions (the axes of the elliptical contours above). In linear
+# each of its two principal directions (the axes of the contours above; here the two are almost
+# equal, so the contours are nearly round). In linear
 # algebra terms they are the eigenvalues of the second-derivative matrix
 # $H = \frac1n \sum_i (x_i, 1)^\top (x_i, 1)$. The factor $|1 - \eta c|$ must stay below 1 for
 # **both**, so the largest curvature sets the limit:
@@ -222,7 +223,8 @@ plt.show()
 #   For the same work it usually gets much further than full-batch gradient descent.
 # * On a quadratic each step multiplies the error by $1 - \eta c$: tiny steps are slow, and beyond
 #   $\eta = 2 / c_{\max}$ the run diverges. The steepest direction limits the learning rate for all.
-# * Minibatch noise shrinks like $1/\sqrt{B}$; it helps early and keeps SGD from settling exactly.
+# * Minibatch noise shrinks like $1/\sqrt{B}$. Small batches give many cheap steps, which pays off
+  early; their noise keeps SGD from settling exactly at the minimum.
 #
 # **Next: [02 · Momentum](02_momentum.ipynb).** When the curvatures are very different, a learning
 # rate small enough for the steep direction crawls along the shallow one, and SGD zig-zags.

@@ -52,7 +52,7 @@ from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, checks, deb
 # Complete `adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps)` and return
 # `(theta, m, v, t)`: the new parameters, both new averages, and the new step count. `t` is the
 # number of steps taken *before* this one (0 on the first call). You may use the helpers `ema`
-# and `debias` from lessons 02 and 04 (but not the library's `Adam`, that would be cheating).
+# and `debias` from lessons 02 and 04, but not the library's `Adam` class (the check notices).
 
 # %% nbgrader={"grade": false, "grade_id": "ex05_adam_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
@@ -408,8 +408,8 @@ for optimizer in (Adam(lr=0.1, beta1=0.0, beta2=0.1), Adam(lr=0.1, beta1=0.0, be
 # added term is divided by $\sqrt{\hat v}$ like the rest of the gradient, so weights with large
 # gradients are barely decayed at all. **AdamW** (Loshchilov and Hutter, 2019) *decouples* the
 # decay: it shrinks the parameters directly, $\theta \leftarrow \theta(1 - \eta\lambda)$, then takes a
-# normal Adam step. It is the default for training transformers. The library's version is one
-# extra line:
+# normal Adam step. It is the default for training transformers. The library's version adds one
+# line before the Adam step (written two ways, to round exactly as Keras and PyTorch do):
 
 # %%
 print(inspect.getsource(AdamW._update))
