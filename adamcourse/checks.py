@@ -210,6 +210,9 @@ def _make_judge(function_name: str, reference: Callable, returns: tuple, mistake
         if _close(got_arrays, want_arrays):
             return Verdict(True, "matches the reference")
         for name, g, w in zip(returns, got_arrays, want_arrays):
+            if g.shape != w.shape and w.shape == ():
+                return Verdict(False, f"`{name}` should be a single number, but it is an array of shape {g.shape}: "
+                                      f"did you forget to average it (np.mean)?\n{case}")
             if g.shape != w.shape:
                 return Verdict(False, f"`{name}` has shape {g.shape}, but the expected shape is {w.shape}.\n{case}")
         if len(returns) > 1:
@@ -438,6 +441,9 @@ _NUMERICAL_GRADIENT_MISTAKES = [
      "use the step h you are given (the check passes h=0.01 and h=0.001); your function seems to use its own."),
     (lambda f, th, h: np.full(th.shape, (f(th + h) - f(th - h)) / (2 * h)),
      "you moved every coordinate at once (theta + h): nudge one coordinate at a time, keeping the others fixed."),
+    (lambda f, th, h: np.full(th.shape, (f(th + h) - f(th)) / h),
+     "you moved every coordinate at once (theta + h), and used a one-sided difference: nudge one coordinate "
+     "at a time, both ways, (f(theta + h e_i) - f(theta - h e_i)) / (2h)."),
 ]
 
 
@@ -666,6 +672,8 @@ _DEBIAS_MISTAKES = [
     (lambda a, beta, t: a / (1 - beta * t), "use the power beta**t, not the product beta * t (in Python, ** is the power)."),
     (lambda a, beta, t: a / (1 - (1 - beta) ** t), "the weights sum to 1 - beta**t (beta, not 1 - beta, to the power t)."),
     (lambda a, beta, t: a / beta**t, "divide by 1 - beta**t, not by beta**t."),
+    (lambda a, beta, t: a / 1 - beta**t, "brackets are missing: Python reads average / 1 - beta**t as (average / 1) - beta**t. "
+     "Write average / (1 - beta**t)."),
 ]
 
 
@@ -755,6 +763,10 @@ _KERAS_STEP_MISTAKES = [
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2 ** (t - 1)) / (1 - b1 ** (t - 1)) if t > 1 else math.nan,
      "t is off by one: use the step number t as given."),
     (lambda lr, b1, b2, t: lr / (1 - b1**t), "the factor sqrt(1 - beta2**t) from v's correction is missing."),
+    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2 * t) / (1 - b1 * t) if b2 * t < 1 else math.nan,
+     "use the power beta**t, not the product beta * t (in Python, ** is the power)."),
+    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) / 1 - b1**t,
+     "brackets are missing around the denominator: lr * sqrt(1 - beta2**t) / (1 - beta1**t)."),
 ]
 
 

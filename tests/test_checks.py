@@ -492,3 +492,32 @@ def test_accumulating_in_place_is_caught():
 
     message = _message("ex03_adagrad_step", adagrad_step)
     assert "`accum` in place" in message and "+=" in message
+
+
+def test_missing_brackets_and_products_for_powers_are_named():
+    def debias_average(average, beta, t):
+        return average / 1 - beta**t
+
+    def keras_step_size(lr, beta1, beta2, t):
+        return lr * np.sqrt(1 - beta2 * t) / (1 - beta1 * t)
+
+    assert "brackets are missing" in _message("ex04_debias_average", debias_average)
+    assert "not the product beta * t" in _message("ex05_keras_step_size", keras_step_size)
+
+
+def test_an_array_where_one_number_is_expected_suggests_averaging():
+    def minibatch_gradient(w, b, x, y):
+        r = w * x + b - y
+        return r * x, r
+
+    assert "should be a single number" in _message("ex01_minibatch_gradient", minibatch_gradient)
+
+
+def test_all_coordinates_at_once_with_a_forward_difference():
+    def numerical_gradient(f, theta, h=1e-5):
+        grad = np.zeros_like(theta, dtype=float)
+        for i in range(theta.size):
+            grad[i] = (f(theta + h) - f(theta)) / h
+        return grad
+
+    assert "every coordinate at once" in _message("ex00_numerical_gradient", numerical_gradient)
