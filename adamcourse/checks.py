@@ -519,6 +519,7 @@ _EMA_MISTAKES = [
     (lambda a, x, beta: beta * a + x, "the new value needs the weight (1 - beta); without it the average grows without bound."),
     (lambda a, x, beta: a + (1 - beta) * x, "the old average needs the weight beta."),
     (lambda a, x, beta: (a + x) / 2, "that is a plain mean of two numbers; the weights are beta and 1 - beta."),
+    (lambda a, x, beta: a, "you returned the old average unchanged (perhaps average appears twice): mix in the new value x with weight 1 - beta."),
 ]
 
 
@@ -553,6 +554,8 @@ _MOMENTUM_MISTAKES = [
      "that is Nesterov's look-ahead step; the exercise asks for plain heavy-ball momentum, theta = theta + velocity."),
     (lambda th, g, v, lr, beta: (th + ((1 - beta) * v - lr * g), (1 - beta) * v - lr * g),
      "beta and 1 - beta are swapped: beta is the share of the old velocity that is kept."),
+    (lambda th, g, v, lr, beta: (th - (beta * v - lr * g), beta * v - lr * g),
+     "theta moved the wrong way: the velocity already points downhill (it holds - lr * grad), so theta = theta + velocity."),
     (lambda th, g, v, lr, beta: (th - lr * g, beta * v - lr * g),
      "theta took a plain gradient step; it should move by the new velocity: theta = theta + velocity."),
 ]
@@ -588,6 +591,9 @@ _ADAGRAD_MISTAKES = [
     (lambda *a: _adagrad_variant(*a, square=False), "accumulate the SQUARED gradient, accum + grad**2."),
     (lambda *a: _adagrad_variant(*a, root=False), "divide by the square root of the accumulator: sqrt(accum) + eps."),
     (lambda *a: _adagrad_variant(*a, sign=-1.0), "the update has the wrong sign: theta - lr * grad / (sqrt(accum) + eps)."),
+    (lambda th, g, a, lr, eps: (th - lr * g / np.sqrt(a + g**2) + eps, a + g**2),
+     "brackets are missing around the denominator: Python reads lr * grad / np.sqrt(accum) + eps as "
+     "(lr * grad / np.sqrt(accum)) + eps. Write lr * grad / (np.sqrt(accum) + eps)."),
     (lambda th, g, a, lr, eps: (th - lr * g / (np.sqrt(a + g**2) + eps), a),
      "theta is right, but you returned the old accumulator: return the new one, accum + grad**2."),
 ]
@@ -648,6 +654,9 @@ _RMSPROP_MISTAKES = [
     (lambda *a: _rmsprop_variant(*a, square=False), "average the SQUARED gradient, grad**2."),
     (lambda *a: _rmsprop_variant(*a, root=False), "divide by the square root of v: sqrt(v) + eps."),
     (lambda *a: _rmsprop_variant(*a, sign=-1.0), "the update has the wrong sign: theta - lr * grad / (sqrt(v) + eps)."),
+    (lambda th, g, v, lr, beta, eps: (th - lr * g / np.sqrt(beta * v + (1 - beta) * g**2) + eps, beta * v + (1 - beta) * g**2),
+     "brackets are missing around the denominator: Python reads lr * grad / np.sqrt(v) + eps as "
+     "(lr * grad / np.sqrt(v)) + eps. Write lr * grad / (np.sqrt(v) + eps)."),
     (lambda th, g, v, lr, beta, eps: (_rmsprop_step(th, g, v, lr, beta, eps)[0], v),
      "theta is right, but you returned the old v: return the updated average."),
 ]
@@ -701,7 +710,8 @@ def _adam_cases(rng):
 
 
 def _adam_variant(th, g, m, v, t, lr, b1, b2, eps, *, t_used=None, t_out=None, debias_m=True, debias_v=True,
-                  inside=False, swap_betas=False, swap_weights=False, square=True, sign=1.0, eps_hat=False):
+                  inside=False, swap_betas=False, swap_weights=False, square=True, sign=1.0, eps_hat=False,
+                  power_outside=False, no_brackets=False):
     t_used = t + 1 if t_used is None else t_used(t)
     t_out = t + 1 if t_out is None else t_out(t)
     if swap_betas:
@@ -711,7 +721,9 @@ def _adam_variant(th, g, m, v, t, lr, b1, b2, eps, *, t_used=None, t_out=None, d
         m, v = (1 - b1) * m + b1 * g, (1 - b2) * v + b2 * x
     else:
         m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * x
-    c1, c2 = 1 - b1**t_used, 1 - b2**t_used
+    c1, c2 = ((1 - b1) ** t_used, (1 - b2) ** t_used) if power_outside else (1 - b1**t_used, 1 - b2**t_used)
+    if no_brackets:
+        return th - lr * (m / c1) / np.sqrt(v / c2) + eps, m, v, t_out
     if eps_hat:
         step = lr * math.sqrt(c2) / c1 * m / (np.sqrt(v) + eps)
     else:
@@ -741,6 +753,11 @@ _ADAM_MISTAKES = [
     (lambda *a: _adam_variant(*a, swap_weights=True), "beta and 1 - beta are swapped in the averages: m = beta1 * m + (1 - beta1) * grad."),
     (lambda *a: _adam_variant(*a, square=False), "v averages the SQUARED gradient: v = beta2 * v + (1 - beta2) * grad**2."),
     (lambda *a: _adam_variant(*a, sign=-1.0), "the update has the wrong sign: theta - lr * m_hat / (sqrt(v_hat) + eps)."),
+    (lambda *a: _adam_variant(*a, power_outside=True),
+     "the power belongs to beta: 1 - beta1**t, not (1 - beta1)**t (and the same for beta2)."),
+    (lambda *a: _adam_variant(*a, no_brackets=True),
+     "brackets are missing around the denominator: Python reads lr * m_hat / np.sqrt(v_hat) + eps as "
+     "(lr * m_hat / np.sqrt(v_hat)) + eps. Write lr * m_hat / (np.sqrt(v_hat) + eps)."),
 ]
 
 

@@ -521,3 +521,38 @@ def test_all_coordinates_at_once_with_a_forward_difference():
         return grad
 
     assert "every coordinate at once" in _message("ex00_numerical_gradient", numerical_gradient)
+
+
+def test_missing_brackets_around_the_denominator():
+    def adagrad_step(theta, grad, accum, lr, eps):
+        accum = accum + grad**2
+        return theta - lr * grad / np.sqrt(accum) + eps, accum
+
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        return theta - lr * m_hat / np.sqrt(v_hat) + eps, m, v, t
+
+    assert "brackets are missing" in _message("ex03_adagrad_step", adagrad_step)
+    assert "brackets are missing" in _message("ex05_adam_step", adam_step)
+
+
+def test_adam_power_outside_the_bracket():
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat, v_hat = m / (1 - beta1) ** t, v / (1 - beta2) ** t
+        return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+    assert "the power belongs to beta" in _message("ex05_adam_step", adam_step)
+
+
+def test_momentum_theta_moved_against_the_velocity():
+    def momentum_step(theta, grad, velocity, lr, beta):
+        velocity = beta * velocity - lr * grad
+        return theta - velocity, velocity
+
+    assert "theta moved the wrong way" in _message("ex02_momentum_step", momentum_step)
