@@ -102,15 +102,30 @@ def test_explorer_figure_draws_the_runs_of_its_settings():
     np.testing.assert_allclose(loss_ax.lines[1].get_ydata(), run(Adam(lr=0.1), ravine, steps=50).losses)
 
 
-def test_the_fast_redraw_gives_the_same_pixels_as_a_full_render():
+@pytest.mark.parametrize("changes", [
+    [Settings(lr=0.002, optimizers=("SGD", "RMSProp", "Adam"))],
+    [Settings(objective="ravine", lr=0.3), Settings(objective="ravine", lr=0.05, optimizers=("Adam",))],
+])
+def test_the_fast_redraw_gives_the_same_pixels_as_a_full_render(changes):
     view = render(Settings(lr=0.01))
-    render(Settings(lr=0.002, optimizers=("SGD", "RMSProp", "Adam")), view)  # a second update, blitted
+    for settings in changes:  # later updates are blitted onto the kept landscape
+        render(settings, view)
     fast = png_pixels(view.png())
     buffer = io.BytesIO()
     view.figure.savefig(buffer, format="png")
     full = png_pixels(buffer.getvalue())
     assert fast.shape == full.shape
     assert np.mean(np.abs(fast - full) > 8) < 0.001  # antialiasing may differ on a few pixels
+
+
+def test_the_explorer_figure_keeps_its_fixed_layout_under_the_course_style():
+    import matplotlib.pyplot as plt
+
+    from adamcourse.plotting import COURSE_STYLE
+
+    with plt.rc_context(COURSE_STYLE):
+        view = render(Settings(steps=20))
+    assert view.figure.get_layout_engine() is None
 
 
 # --- the widgets ----------------------------------------------------------------------
