@@ -21,7 +21,9 @@ from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex, to_rgb
+from matplotlib.figure import Figure
 
 from adamcourse.objectives import OBJECTIVES, Objective, get_objective
 from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSProp, debias, ema
@@ -212,6 +214,19 @@ def use_course_style() -> None:
 
 
 # --- helpers shared by the plots -----------------------------------------------------
+
+
+def _fixed_layout_figure(figsize, dpi) -> Figure:
+    """A Figure outside pyplot (never shown behind the user's back) with no
+    layout engine, even under use_course_style(): figures that are redrawn
+    piecewise (animation frames, the explorer) need axes that never move."""
+    try:
+        figure = Figure(figsize=figsize, dpi=dpi, layout="none")
+    except ValueError:  # matplotlib < 3.7 does not know "none"
+        figure = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(figure)  # draws into memory, whatever the notebook's backend
+    return figure
+
 
 # Axis names of the objectives whose parameters are not a point (x, y).
 _AXIS_NAMES = {

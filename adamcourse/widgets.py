@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
@@ -203,13 +202,7 @@ class ExplorerView:
     _LEGEND_STRIP = 0.105
 
     def __init__(self, figsize=(9.6, 4.4), dpi: int = 100):
-        # A Figure outside pyplot: nothing is shown or kept open behind the user's back.
-        # A fixed layout, even under use_course_style(): blitting needs one.
-        try:
-            self.figure = Figure(figsize=figsize, dpi=dpi, layout="none")
-        except ValueError:  # matplotlib < 3.7 does not know "none"
-            self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)  # draws into memory, whatever the notebook's backend
+        self.figure = plotting._fixed_layout_figure(figsize, dpi)
         self.figure.subplots_adjust(left=0.07, right=0.985, bottom=0.25, top=0.92, wspace=0.27)
         self.contour_ax, self.loss_ax = self.figure.subplots(1, 2)
         self.legend = None

@@ -39,6 +39,17 @@ def test_each_frame_shows_every_run_up_to_its_step(rosenbrock_runs):
         assert r.axes.get_title().endswith(f"step {step}")
 
 
+def test_a_quick_frame_has_the_pixels_of_a_full_drawing(rosenbrock_runs):
+    r = race("rosenbrock", *rosenbrock_runs, frames=41)
+    canvas = r.figure.canvas
+    r.draw_frame(23)  # the kept landscape plus what moves
+    quick = np.asarray(canvas.buffer_rgba(), dtype=int).copy()
+    canvas.draw()  # everything from scratch
+    full = np.asarray(canvas.buffer_rgba(), dtype=int)
+    assert quick.shape == full.shape
+    assert np.mean(np.abs(quick - full).max(axis=-1) > 8) < 0.001  # antialiasing may differ on a few pixels
+
+
 def test_a_run_that_stopped_early_waits_at_its_last_point():
     blown, fine = run(SGD(lr=1.5), "bowl", steps=100), run(SGD(lr=0.1), "bowl", steps=100)
     assert blown.diverged_at is not None and blown.steps < 100
