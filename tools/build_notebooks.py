@@ -18,7 +18,9 @@ leaves the old .ipynb in place.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -71,14 +73,52 @@ def from_source(path: Path):
     return nb
 
 
-def clean(nb):
+def clean(nb, stem: str = ""):
     """Drop what changes between runs without meaning anything."""
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata = cell_metadata(cell)
         if cell.cell_type == "code":
-            cell.outputs = coalesce_streams(cell.outputs)
+            cell.outputs = stable_animation_ids(drop_native_logs(coalesce_streams(cell.outputs)), f"{stem}-{i}")
     return nb
+
+
+# TensorFlow's C++ start-up lines ("I0000 00:00:1795... port.cc:153] oneDNN custom
+# operations are on...") carry a timestamp and a process id, and say nothing about the lesson.
+_NATIVE_LOG = re.compile(
+    r"^(?:[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\].*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)\n?",
+    re.MULTILINE,
+)
+
+
+def drop_native_logs(outputs):
+    kept = []
+    for output in outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            output.text = _NATIVE_LOG.sub("", output.text)
+            if not output.text.strip():
+                continue
+        kept.append(output)
+    return kept
+
+
+# matplotlib's jshtml names its elements with a random uuid4 hex; a name derived
+# from the cell keeps rebuilds identical (names stay unique within the page).
+_ANIMATION_ID = re.compile(r"(?<=anim)(?:_img|_slider)?([0-9a-f]{32})")
+
+
+def stable_animation_ids(outputs, where: str):
+    for output in outputs:
+        html = output.get("data", {}).get("text/html")
+        if not html:
+            continue
+        text = html if isinstance(html, str) else "".join(html)
+        for k, old in enumerate(dict.fromkeys(_ANIMATION_ID.findall(text))):
+            text = text.replace(old, hashlib.md5(f"{where}-{k}".encode()).hexdigest())
+        output["data"]["text/html"] = text
+    return outputs
 
 
 def coalesce_streams(outputs):
@@ -141,7 +181,7 @@ def build(source: Path) -> float:
     seconds = time.perf_counter() - start
     nbformat.validate(nb)
     target = NOTEBOOKS / f"{source.stem}.ipynb"
-    nbformat.write(clean(nb), target)
+    nbformat.write(clean(nb, source.stem), target)
     return seconds
 
 
