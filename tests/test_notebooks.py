@@ -209,3 +209,39 @@ def test_badge_and_install_line_come_from_one_place():
     assert session.colab_url("02_momentum.ipynb") == session.colab_url("02_momentum")
     assert session.install_command().endswith(f'git+https://github.com/{session.REPOSITORY}"')
     assert "--upgrade" not in session.install_command() and "-U " not in session.install_command()
+
+
+# --- The build tool's clean-up ------------------------------------------------------------------
+
+
+def _stream(name, text):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def test_build_joins_split_prints_and_drops_only_native_log_lines():
+    outputs = [_stream("stdout", "a line"), _stream("stdout", "\n"), _stream("stderr", "oops\n")]
+    assert [o.text for o in build.coalesce_streams(outputs)] == ["a line\n", "oops\n"]
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795322521.740376   23633 port.cc:153] oneDNN custom operations are on.\n"
+    )
+    kept = build.drop_native_logs([_stream("stderr", noise), _stream("stderr", noise + "UserWarning: real\n")])
+    assert [o.text for o in kept] == ["UserWarning: real\n"]
+
+
+def test_build_gives_animations_stable_ids():
+    def html(uid):
+        return nbformat.v4.new_output(
+            "execute_result", data={"text/html": f'<img id="_anim_img{uid}"><script>anim{uid}.play()</script>'}
+        )
+
+    a = build.stable_animation_ids([html("0" * 32)], "05-3")[0]["data"]["text/html"]
+    b = build.stable_animation_ids([html("f" * 32)], "05-3")[0]["data"]["text/html"]
+    assert a == b and "0" * 32 not in a
+    assert a.count(re.search(r"anim([0-9a-f]{32})", a).group(1)) == 2
+
+
+def test_build_names_an_unknown_notebook():
+    with pytest.raises(SystemExit, match="No source for 'nope'"):
+        build.sources(["nope"])
+    assert [p.stem for p in build.sources(["02"])] == ["02_momentum"]
