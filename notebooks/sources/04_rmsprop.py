@@ -169,16 +169,17 @@ for t in range(1, 6):
     print(f"t = {t}: v = {v:.4f}, step size {1 / np.sqrt(v):5.2f} lr | corrected v_hat = {v_hat:.4f}, step size {1 / np.sqrt(v_hat):.2f} lr")
 
 # %% [markdown]
-# RMSProp itself has no bias correction (Keras and PyTorch follow the lecture), which is why
-# implementations often start it with a smaller learning rate. The optimizer that adds the
-# correction, and combines RMSProp with momentum, is the subject of the next lesson.
+# RMSProp itself has no bias correction (Keras and PyTorch follow the lecture), so its first
+# steps are too large, as you just saw. The optimizer that adds the correction, and combines
+# RMSProp with momentum, is the subject of the next lesson.
 #
 # ## Summary
 #
 # * RMSProp divides each gradient by the root of a **moving average** of its squares:
 #   $v \leftarrow \beta v + (1-\beta) g^2$, $\theta \leftarrow \theta - \eta g / (\sqrt{v} + \epsilon)$.
 # * Old gradients fade, so step sizes follow the recent gradient scale instead of shrinking
-#   forever: same strengths as AdaGrad, no stall.
+#   forever: most of AdaGrad's strengths without its stall (on very rare features, AdaGrad's
+#   perfect memory still wins).
 # * An average that starts at zero is too small for about $1/(1-\beta)$ steps; dividing by
 #   $1 - \beta^t$ corrects it exactly.
 #
