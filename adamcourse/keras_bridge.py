@@ -2,8 +2,9 @@
 
 Each class here is a ``keras.optimizers.Optimizer`` whose ``update_step``
 repeats, line by line, the ``_update`` of its NumPy twin in
-:mod:`adamcourse.optimizers`, even reusing the lessons' ``ema`` and ``debias``
-helpers (they are plain arithmetic, so they work on Keras tensors too)::
+:mod:`adamcourse.optimizers`, reusing the lessons' ``ema`` and ``debias``
+helpers where they cost nothing extra (they are plain arithmetic, so they work
+on Keras tensors too)::
 
     import keras
     from adamcourse import Adam
