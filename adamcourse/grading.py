@@ -37,11 +37,11 @@ import signal
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -454,6 +454,11 @@ async def _run_in_sandbox(assignment: Assignment, solutions: dict, root: str, li
                 failure = None if client.output_exceeded else _death_reason(km.exit_status(), limits)
             except Exception as error:  # the kernel went away in some other way
                 failure = f"The kernel stopped while running your code ({type(error).__name__})."
+            if failure is None and not client.output_exceeded:  # (a dying kernel disconnects too)
+                try:
+                    client.output_exceeded = await client.kc.dropped_output()
+                except Exception:
+                    pass
             if client.output_exceeded:
                 failure = f"Your code printed more than the output limit ({limits.output_kb} KiB), so it was stopped."
             solution_errors = [o for o in cells[0].get("outputs", []) if o.get("output_type") == "error"]
@@ -657,8 +662,6 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
                                  initargs=(assignment.source, assignment.registry),
                                  mp_context=_spawn()) as pool:
             futures = {pool.submit(_worker_grade, student, str(path), limits, seed): (student, path) for student, path in pending}
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 student, path = futures[future]
                 try:

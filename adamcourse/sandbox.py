@@ -372,9 +372,31 @@ class CappedKernelClient(AsyncKernelClient):
     max_message_bytes = 8 * 1024 * 1024
 
     def _create_connected_socket(self, channel, identity=None):
-        sock = super()._create_connected_socket(channel, identity)
+        # jupyter_client's own method, with the size cap set before connecting
+        # (ZeroMQ applies it to connections made afterwards only)
+        from jupyter_client.connect import channel_socket_types
+
+        sock = self.context.socket(channel_socket_types[channel])
+        sock.linger = 1000
         sock.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        if identity:
+            sock.identity = identity
+        if getattr(self, "curve_publickey", None) is not None:
+            sock.curve_secretkey, sock.curve_publickey = self.curve_secretkey, self.curve_publickey
+            sock.curve_serverkey = self.curve_publickey
+        if channel == "iopub":
+            # ZeroMQ drops an oversized message by disconnecting: watch for that
+            self._iopub_monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        sock.connect(self._make_url(channel))
         return sock
+
+    async def dropped_output(self) -> bool:
+        """Whether the kernel sent a message over the size cap since the last call."""
+        monitor, dropped = getattr(self, "_iopub_monitor", None), False
+        while monitor is not None and await monitor.poll(0):
+            await monitor.recv_multipart()
+            dropped = True
+        return dropped
 
 
 class SandboxKernelManager(AsyncKernelManager):

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -377,3 +378,27 @@ for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outs
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["blocked"] * 4, done.stderr
     assert outside.read_text() == "keep" and (root / "inside.txt").read_text() == "fine"
+
+
+def test_one_giant_message_never_reaches_the_graders_memory():
+    """With memory to spare, the kernel sends 300 MB in one message: ZeroMQ's
+    size cap drops it, the grader notices the drop, and its own memory stays flat."""
+    assignment = grading.load_assignment(SOURCE)
+    peak, stop = [0], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], int(Path(f"/proc/{os.getpid()}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        rows = grading.grade_submission("big", SUBMISSIONS / "huge_single_output.ipynb", assignment,
+                                        Limits(time_s=30, memory_mb=4096, output_kb=256))
+    finally:
+        stop.set()
+        sampler.join()
+    assert [r.points for r in rows] == [1.0, 0.0, 3.0]
+    assert "more than the output limit" in rows[1].feedback
+    assert peak[0] < 400 * 2**20, f"the grader grew to {peak[0] / 2**20:.0f} MiB"
