@@ -79,9 +79,11 @@ def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None =
 
 def run(root: str | Path = "/autograder") -> dict:
     """Grade ``<root>/submission`` and write ``<root>/results/results.json``."""
-    from adamcourse.sandbox import Limits
+    from adamcourse.sandbox import Limits, isolation
 
     root = Path(root)
+    # stdout of the autograder is shown to instructors only: say how confined the run is
+    print("sandbox: " + ", ".join(isolation()), flush=True)
     config = json.loads((root / "source" / "config.json").read_text())
     os.chdir(root / "source")  # registry and source paths in the config are relative to it
     notebooks = sorted((root / "submission").rglob("*.ipynb"))
