@@ -350,10 +350,7 @@ animation.race("rosenbrock", *races["rosenbrock"], frames=24)
 # %%
 from adamcourse import widgets
 
-# The explorer lays out its own figure, so the course style's automatic layout is switched off for it.
-with plt.rc_context({"figure.constrained_layout.use": False}):
-    explorer = widgets.explorer("rosenbrock", optimizers=("SGD", "Momentum", "Adam"), steps=200)
-explorer
+widgets.explorer("rosenbrock", optimizers=("SGD", "Momentum", "Adam"), steps=200)
 
 # %% [markdown]
 # ## Where Adam struggles
