@@ -65,7 +65,7 @@ def time_per_epoch(data, jit_compile: bool, rounds: int) -> dict[str, list[float
     return seconds
 
 
-def time_per_step(model, rounds: int = 7, steps: int = 50) -> dict[str, list[float]]:
+def time_per_step(model, rounds: int = 15, steps: int = 50) -> dict[str, list[float]]:
     """Seconds per optimizer step alone (no model), on the CNN's weight shapes, inside tf.function."""
     import numpy as np
     import tensorflow as tf
@@ -113,7 +113,7 @@ def time_to_accuracy(data, target: float, seeds: int, max_epochs: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10, help="timed epochs per optimizer without XLA (default 10)")
-    parser.add_argument("--jit-rounds", type=int, default=3, help="timed epochs per optimizer with XLA (default 3)")
+    parser.add_argument("--jit-rounds", type=int, default=5, help="timed epochs per optimizer with XLA (default 5)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per recipe for time to accuracy (default 3)")
     parser.add_argument("--target", type=float, default=0.95, help="held-out accuracy to reach (default 0.95)")
     parser.add_argument("--max-epochs", type=int, default=12)
