@@ -51,7 +51,8 @@ from adamcourse.sandbox import Limits
 __all__ = ["Limits", "ExerciseResult", "Assignment", "load_assignment", "find_submissions", "grade_submission",
            "grade", "write_gradebook", "write_feedback", "DEFAULT_EXERCISES"]
 
-DEFAULT_EXERCISES = "adamcourse.checks:EXERCISES"
+# The lessons' exercises, then the MNIST finale's (both light to import).
+DEFAULT_EXERCISES = "adamcourse.checks:EXERCISES,adamcourse.finale:EXERCISES"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_RESULTS_BYTES = 32 * 1024 * 1024
 GRADEBOOK_COLUMNS = ("student", "exercise", "points", "max_points", "feedback")
@@ -124,6 +125,12 @@ def _python(source: str) -> str:
 
 
 def _load_registry(spec: str) -> Mapping:
+    """The exercises of ``"module:NAME"`` or ``"file.py:NAME"``; several, comma-separated, are merged."""
+    if "," in spec:
+        merged: dict = {}
+        for part in spec.split(","):
+            merged.update(_load_registry(part.strip()))
+        return merged
     module_name, _, attribute = spec.rpartition(":")
     if not module_name or not attribute:
         raise ValueError(f"The exercise registry {spec!r} should look like 'module:NAME' or 'file.py:NAME'.")
@@ -148,7 +155,8 @@ def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> As
     source : str or Path
         The source notebook, e.g. ``notebooks/05_adam.ipynb``.
     registry : str
-        ``"module:NAME"`` or ``"file.py:NAME"``: a dict from grade_id to Exercise.
+        ``"module:NAME"`` or ``"file.py:NAME"`` (several: comma-separated): a
+        dict from grade_id to Exercise.
     """
     source = Path(source)
     if not source.is_file():
@@ -324,7 +332,7 @@ def _judge(exercise, cases: list, report: Mapping, source: str) -> tuple[float, 
             return 0.0, f"Your result could not be compared with the reference ({type(error).__name__}: {error})."
         if not verdict.passed:
             return 0.0, verdict.message
-    return points, f"Correct on all {len(cases)} hidden test cases."
+    return points, f"Correct on all {len(cases)} hidden test case{'s' if len(cases) != 1 else ''}."
 
 
 # --- Running one submission -----------------------------------------------------------------
@@ -584,6 +592,7 @@ _WORKER_ASSIGNMENT: Assignment | None = None
 
 def _worker_init(source: str, registry: str) -> None:
     global _WORKER_ASSIGNMENT
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # a judge may train with Keras: keep its logs quiet
     sandbox.become_subreaper()
     _WORKER_ASSIGNMENT = load_assignment(source, registry)
 

@@ -402,3 +402,30 @@ def test_one_giant_message_never_reaches_the_graders_memory():
     assert [r.points for r in rows] == [1.0, 0.0, 3.0]
     assert "more than the output limit" in rows[1].feedback
     assert peak[0] < 400 * 2**20, f"the grader grew to {peak[0] / 2**20:.0f} MiB"
+
+
+LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_every_lesson_with_exercises_is_gradable_with_the_default_registry():
+    gradable = {}
+    for path in LESSONS:
+        nb = json.loads(path.read_text())
+        ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")]
+        if ids:
+            assert [e.grade_id for e in grading.load_assignment(path).exercises] == ids
+            gradable[path.stem] = ids
+    assert "05_adam" in gradable
+
+
+def test_a_lesson_solution_gets_full_points_and_its_student_copy_none(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    shutil.copy(root / "05_adam.ipynb", tmp_path / "teacher.ipynb")
+    shutil.copy(root / "student" / "05_adam.ipynb", tmp_path / "blank.ipynb")
+    rows = grading.grade(tmp_path, "05_adam", source=root / "05_adam.ipynb", workers=2, limits=LIMITS, progress=False)
+    by = {(r.student, r.exercise): r for r in rows}
+    assert {k: r.points for k, r in by.items()} == {
+        ("blank", "ex05_adam_step"): 0.0, ("blank", "ex05_keras_step_size"): 0.0,
+        ("teacher", "ex05_adam_step"): 3.0, ("teacher", "ex05_keras_step_size"): 1.0}
+    assert "not attempted yet" in by[("blank", "ex05_adam_step")].feedback

@@ -53,11 +53,14 @@ def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None =
     out = Path(out)
     config = {"assignment": assignment, "source": f"assignment/{source.name}", "registry": registry,
               "limits": limits or {}, "seed": seed}
-    module, _, attribute = registry.rpartition(":")
-    extra = []
-    if module.endswith(".py"):
-        extra.append((Path(module), f"assignment/{Path(module).name}"))
-        config["registry"] = f"assignment/{Path(module).name}:{attribute}"
+    extra, parts = [], []
+    for part in registry.split(","):
+        module, _, attribute = part.strip().rpartition(":")
+        if module.endswith(".py"):  # a registry file travels in the bundle
+            extra.append((Path(module), f"assignment/{Path(module).name}"))
+            part = f"assignment/{Path(module).name}:{attribute}"
+        parts.append(part)
+    config["registry"] = ",".join(parts)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in ("setup.sh", "run_autograder"):
             info = zipfile.ZipInfo(name)
