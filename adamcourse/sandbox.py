@@ -313,7 +313,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     os.chdir(root)
     args = [a for a in options.kernel_args if a != "--"]
-    sys.argv = ["ipykernel_launcher", *args]
+    # One print of a gigabyte is cut here, to just over the grader's output
+    # budget, so the grader stops it like any other flood of output.
+    CappedOutStream.max_write = Limits(**json.loads(options.limits)).output_kb * 1024 + 1024
+    sys.argv = ["ipykernel_launcher", *args, "--IPKernelApp.outstream_class=adamcourse.sandbox.CappedOutStream"]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
@@ -351,6 +354,24 @@ def _kernel_env(root: str) -> dict[str, str]:
     if "VIRTUAL_ENV" in os.environ:
         env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
     return env
+
+
+try:
+    from ipykernel.iostream import OutStream
+except ImportError:  # pragma: no cover - only without the grading extras
+    OutStream = object  # type: ignore[misc,assignment]
+
+
+class CappedOutStream(OutStream):
+    """The kernel's stdout/stderr, cutting any single write to ``max_write``
+    characters (the kernel cannot then build a gigabyte-sized message)."""
+
+    max_write = 1 << 20
+
+    def write(self, string):
+        if isinstance(string, str) and len(string) > self.max_write:
+            string = string[: self.max_write]
+        return super().write(string)
 
 
 # --- The grader's side: a kernel manager that starts kernels through the launcher ---------

@@ -59,9 +59,10 @@ def batch(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def _helper_on_the_network(port: int = 47651):
+def _helper_on_the_network(port: int = 23457):
     """A TCP server on localhost that answers 'ok': reachable from any
-    unconfined process on this machine."""
+    unconfined process on this machine. (The port is below Linux's range of
+    ephemeral ports, which other programs' sockets take at random.)"""
     server = socket.create_server(("127.0.0.1", port))
     server.settimeout(0.2)
     connections, stop = [], threading.Event()
@@ -215,7 +216,7 @@ def test_no_network(batch):
 def test_the_helper_is_reachable_without_the_sandbox():
     """The network test above can fail: an unconfined process does get the answer."""
     with _helper_on_the_network() as connections:
-        with socket.create_connection(("127.0.0.1", 47651), timeout=2) as helper:
+        with socket.create_connection(("127.0.0.1", 23457), timeout=2) as helper:
             helper.sendall(b"hello")
             assert helper.recv(2) == b"ok"
     assert connections == [b"hello"]
@@ -380,9 +381,12 @@ for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outs
     assert outside.read_text() == "keep" and (root / "inside.txt").read_text() == "fine"
 
 
-def test_one_giant_message_never_reaches_the_graders_memory():
-    """With memory to spare, the kernel sends 300 MB in one message: ZeroMQ's
-    size cap drops it, the grader notices the drop, and its own memory stays flat."""
+@pytest.mark.parametrize("path", [SUBMISSIONS / "huge_single_output.ipynb", FIXTURES / "extra" / "huge_output_bypass.ipynb"])
+def test_one_giant_print_never_reaches_the_graders_memory(path):
+    """With memory to spare, a submission prints 300 MB at once. The kernel's
+    stream cuts the write to the output budget; written around that stream,
+    the message meets ZeroMQ's size cap and is dropped. The grader's memory
+    stays flat either way."""
     assignment = grading.load_assignment(SOURCE)
     peak, stop = [0], threading.Event()
 
@@ -394,14 +398,14 @@ def test_one_giant_message_never_reaches_the_graders_memory():
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        rows = grading.grade_submission("big", SUBMISSIONS / "huge_single_output.ipynb", assignment,
-                                        Limits(time_s=30, memory_mb=4096, output_kb=256))
+        rows = grading.grade_submission("big", path, assignment, Limits(time_s=30, memory_mb=4096, output_kb=256))
     finally:
         stop.set()
         sampler.join()
-    assert [r.points for r in rows] == [1.0, 0.0, 3.0]
-    assert "more than the output limit" in rows[1].feedback
     assert peak[0] < 400 * 2**20, f"the grader grew to {peak[0] / 2**20:.0f} MiB"
+    assert (rows[0].points, rows[2].points) == (1.0, 3.0)
+    if path.parent == SUBMISSIONS:  # (around the stream, the kernel may run out of memory sending it: either is fine)
+        assert rows[1].points == 0 and "more than the output limit" in rows[1].feedback
 
 
 LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
