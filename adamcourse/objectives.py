@@ -319,15 +319,19 @@ class MinibatchProblem:
         )
 
 
-def _line_loss(p, X, y):
+def _line(p, X):
+    """``w x + b`` for every example (last axis), for one point or a whole grid of (w, b)."""
     w, b = _xy(p)
-    residual = np.asarray(w)[..., None] * X[:, 0] + np.asarray(b)[..., None] - y
+    return np.asarray(w)[..., None] * X[:, 0] + np.asarray(b)[..., None]
+
+
+def _line_loss(p, X, y):
+    residual = _line(p, X) - y
     return 0.5 * np.mean(residual**2, axis=-1)
 
 
 def _line_grad(p, X, y):
-    w, b = _xy(p)
-    residual = np.asarray(w)[..., None] * X[:, 0] + np.asarray(b)[..., None] - y
+    residual = _line(p, X) - y
     return np.stack([np.mean(residual * X[:, 0], axis=-1), np.mean(residual, axis=-1)])
 
 
@@ -359,15 +363,13 @@ def linear_regression(n: int = 200, w: float = 2.0, b: float = -1.0, noise: floa
 
 
 def _logistic_loss(p, X, y):
-    w, b = _xy(p)
-    z = np.asarray(w)[..., None] * X[:, 0] + np.asarray(b)[..., None]
+    z = _line(p, X)
     # log(1 + exp(z)) - y z, written so that large |z| cannot overflow
     return np.mean(np.logaddexp(0, z) - y * z, axis=-1)
 
 
 def _logistic_grad(p, X, y):
-    w, b = _xy(p)
-    z = np.asarray(w)[..., None] * X[:, 0] + np.asarray(b)[..., None]
+    z = _line(p, X)
     err = _sigmoid(z) - y
     return np.stack([np.mean(err * X[:, 0], axis=-1), np.mean(err, axis=-1)])
 
