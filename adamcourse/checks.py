@@ -433,6 +433,8 @@ _NUMERICAL_GRADIENT_MISTAKES = [
     (lambda f, th, h: 2 * _numerical_gradient(f, th, h), "divide by 2 * h: the two points theta + h and theta - h are 2h apart."),
     (lambda f, th, h: _numerical_gradient(f, th, h) / 2, "divide by 2 * h, not 4 * h (or h * h)."),
     (lambda f, th, h: -_numerical_gradient(f, th, h), "the difference is the wrong way round: f(theta + h) - f(theta - h)."),
+    (lambda f, th, h: _numerical_gradient(f, th, h) * h * h,
+     "brackets are missing: Python reads x / 2*h as (x / 2) * h. Write x / (2 * h)."),
     (lambda f, th, h: _one_sided(f, th, h, +1), "that is the one-sided (forward) difference (f(theta + h) - f(theta)) / h; "
      "the exercise asks for the central one, which is far more accurate."),
     (lambda f, th, h: _one_sided(f, th, h, -1), "that is the one-sided (backward) difference; use the central one, "
@@ -558,6 +560,8 @@ _MOMENTUM_MISTAKES = [
      "theta moved the wrong way: the velocity already points downhill (it holds - lr * grad), so theta = theta + velocity."),
     (lambda th, g, v, lr, beta: (th - lr * g, beta * v - lr * g),
      "theta took a plain gradient step; it should move by the new velocity: theta = theta + velocity."),
+    (lambda th, g, v, lr, beta: (th + beta * v - lr * g, v),
+     "theta is right, but you returned the OLD velocity: return the new one, or the next step forgets this one."),
 ]
 
 
@@ -644,11 +648,16 @@ def _rmsprop_variant(th, g, v, lr, beta, eps, inside=False, old=False, swap=Fals
     return th - sign * lr * g / denom, new
 
 
+# Learners who reuse lesson 02's ema often pass its arguments in the wrong order,
+# which looks exactly like swapping beta and 1 - beta.
+_EMA_ORDER = " (If you used ema: its arguments are ema(average, x, beta), the old average first.)"
+
 _RMSPROP_MISTAKES = [
     (lambda *a: _rmsprop_variant(*a, inside=True),
      "eps is inside the square root: this course (like PyTorch and the paper) writes sqrt(v) + eps. "
      "Keras' RMSprop puts it inside; both work, but they give different numbers."),
-    (lambda *a: _rmsprop_variant(*a, swap=True), "beta and 1 - beta are swapped: v = beta * v + (1 - beta) * grad**2."),
+    (lambda *a: _rmsprop_variant(*a, swap=True), "beta and 1 - beta are swapped: v = beta * v + (1 - beta) * grad**2."
+     + _EMA_ORDER),
     (lambda *a: _rmsprop_variant(*a, adagrad=True), "that is AdaGrad's running SUM; RMSProp keeps a leaky average, beta * v + (1 - beta) * grad**2."),
     (lambda *a: _rmsprop_variant(*a, old=True), "you divided by the OLD v: update v first, then use it in the step."),
     (lambda *a: _rmsprop_variant(*a, square=False), "average the SQUARED gradient, grad**2."),
@@ -681,6 +690,7 @@ _DEBIAS_MISTAKES = [
     (lambda a, beta, t: a / (1 - beta * t), "use the power beta**t, not the product beta * t (in Python, ** is the power)."),
     (lambda a, beta, t: a / (1 - (1 - beta) ** t), "the weights sum to 1 - beta**t (beta, not 1 - beta, to the power t)."),
     (lambda a, beta, t: a / beta**t, "divide by 1 - beta**t, not by beta**t."),
+    (lambda a, beta, t: a / (1 - beta) ** t, "the power belongs to beta: 1 - beta**t, not (1 - beta)**t."),
     (lambda a, beta, t: a / 1 - beta**t, "brackets are missing: Python reads average / 1 - beta**t as (average / 1) - beta**t. "
      "Write average / (1 - beta**t)."),
 ]
@@ -733,7 +743,15 @@ def _adam_variant(th, g, m, v, t, lr, b1, b2, eps, *, t_used=None, t_out=None, d
     return th - sign * step, m, v, t_out
 
 
+def _adam_returning_corrected(th, g, m, v, t, lr, b1, b2, eps):
+    theta, m, v, t = _adam_step(th, g, m, v, t, lr, b1, b2, eps)
+    return theta, m / (1 - b1**t), v / (1 - b2**t), t
+
+
 _ADAM_MISTAKES = [
+    (_adam_returning_corrected,
+     "the step is right, but you returned the corrected averages m_hat and v_hat: return the raw m and v; "
+     "the correction is worked out from them again at every step."),
     (lambda *a: _adam_variant(*a, debias_m=False, debias_v=False),
      "bias correction missing: divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step."),
     (lambda *a: _adam_variant(*a, debias_v=False), "only m is bias-corrected: v needs v / (1 - beta2**t) too."),
@@ -750,7 +768,8 @@ _ADAM_MISTAKES = [
      "that is Keras' \"epsilon hat\" form (corrections folded into the step size); this exercise follows the paper: "
      "m_hat / (sqrt(v_hat) + eps)."),
     (lambda *a: _adam_variant(*a, swap_betas=True), "beta1 and beta2 are swapped: beta1 averages the gradients (m), beta2 the squares (v)."),
-    (lambda *a: _adam_variant(*a, swap_weights=True), "beta and 1 - beta are swapped in the averages: m = beta1 * m + (1 - beta1) * grad."),
+    (lambda *a: _adam_variant(*a, swap_weights=True), "beta and 1 - beta are swapped in the averages: m = beta1 * m + (1 - beta1) * grad."
+     + _EMA_ORDER),
     (lambda *a: _adam_variant(*a, square=False), "v averages the SQUARED gradient: v = beta2 * v + (1 - beta2) * grad**2."),
     (lambda *a: _adam_variant(*a, sign=-1.0), "the update has the wrong sign: theta - lr * m_hat / (sqrt(v_hat) + eps)."),
     (lambda *a: _adam_variant(*a, power_outside=True),

@@ -556,3 +556,55 @@ def test_momentum_theta_moved_against_the_velocity():
         return theta - velocity, velocity
 
     assert "theta moved the wrong way" in _message("ex02_momentum_step", momentum_step)
+
+
+# Mistakes a learner-pass reviewer made that the first version of the checks missed.
+
+
+def test_numerical_gradient_missing_brackets_around_2h():
+    def numerical_gradient(f, theta, h=1e-5):
+        grad = np.zeros_like(theta, dtype=float)
+        for i in range(theta.size):
+            step = np.zeros_like(theta, dtype=float)
+            step.flat[i] = h
+            grad.flat[i] = (f(theta + step) - f(theta - step)) / 2 * h
+        return grad
+
+    assert "x / (2 * h)" in _message("ex00_numerical_gradient", numerical_gradient)
+
+
+def test_momentum_returning_the_old_velocity():
+    def momentum_step(theta, grad, velocity, lr, beta):
+        return theta + beta * velocity - lr * grad, velocity
+
+    assert "returned the OLD velocity" in _message("ex02_momentum_step", momentum_step)
+
+
+def test_debias_power_outside_the_bracket():
+    def debias_average(average, beta, t):
+        return average / (1 - beta) ** t
+
+    assert "the power belongs to beta" in _message("ex04_debias_average", debias_average)
+
+
+def test_adam_storing_the_corrected_averages():
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m = m / (1 - beta1**t)
+        v = v / (1 - beta2**t)
+        return theta - lr * m / (np.sqrt(v) + eps), m, v, t
+
+    assert "returned the corrected averages" in _message("ex05_adam_step", adam_step)
+
+
+def test_ema_arguments_in_the_wrong_order_are_explained():
+    from adamcourse.optimizers import ema
+
+    def rmsprop_step(theta, grad, v, lr, beta, eps):
+        v = ema(grad**2, v, beta)
+        return theta - lr * grad / (np.sqrt(v) + eps), v
+
+    message = _message("ex04_rmsprop_step", rmsprop_step)
+    assert "beta and 1 - beta are swapped" in message and "ema(average, x, beta)" in message
