@@ -5,7 +5,8 @@ A student copy is the lesson notebook with:
 - each solution (the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
   in a cell with nbgrader ``solution: true``) replaced by a stub that raises
   ``NotImplementedError`` with a hint, and that cell's outputs cleared;
-- the check cells' outputs cleared too (they showed the solution passing);
+- the check cells' outputs cleared too (they showed the solution passing), and those of cells
+  tagged ``spoiler`` (e.g. one that prints the library's own solution);
 - hidden tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``) removed;
 - Colab badges pointing at the student copy instead of the solutions;
 - nbgrader's checksum on each solution, check and locked cell, computed as
@@ -32,6 +33,7 @@ __all__ = ["student_copy", "release", "stale", "render", "nbgrader_checksum", "S
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT_FOLDER = "student"
+SPOILER_TAG = "spoiler"  # a cell whose stored output would give an exercise away
 
 _BEGIN, _END = re.compile(r"^\s*#+ ?BEGIN SOLUTION\s*$"), re.compile(r"^\s*#+ ?END SOLUTION\s*$")
 _BEGIN_HIDDEN, _END_HIDDEN = re.compile(r"^\s*#+ ?BEGIN HIDDEN TESTS\s*$"), re.compile(r"^\s*#+ ?END HIDDEN TESTS\s*$")
@@ -121,7 +123,8 @@ def student_copy(nb: dict, name: str = "notebook") -> dict:
                 source = _stub(source, meta.get("grade_id", where))
             else:
                 source = re.sub(r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE", source)
-        if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade")):
+        spoiler = SPOILER_TAG in (cell.get("metadata") or {}).get("tags", [])
+        if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade") or spoiler):
             cell["outputs"], cell["execution_count"] = [], None
         if cell.get("cell_type") == "markdown":
             # Colab badges and links open the student copy, not the solutions

@@ -80,6 +80,24 @@ def test_outputs_of_solution_and_check_cells_are_cleared_everything_else_kept(so
     assert source == json.loads(FIXTURE.read_text())  # the source is not modified
 
 
+def test_a_spoiler_cells_output_is_cleared_and_its_code_kept(source):
+    nb = json.loads(json.dumps(source))
+    shown = {"output_type": "stream", "name": "stdout", "text": "def _update(...): the whole solution"}
+    nb["cells"].append({"cell_type": "code", "execution_count": 7, "id": "spoiler-cell", "source": "print(solution)",
+                        "metadata": {"tags": [release.SPOILER_TAG]}, "outputs": [shown]})
+    nb["cells"].append({"cell_type": "code", "execution_count": 8, "id": "plain-cell", "source": "print(1)",
+                        "metadata": {}, "outputs": [shown]})
+    spoiler, plain = release.student_copy(nb)["cells"][-2:]
+    assert spoiler["outputs"] == [] and spoiler["execution_count"] is None and text(spoiler) == "print(solution)"
+    assert plain["outputs"] == [shown]
+
+
+def test_lesson_05_hides_the_librarys_adam_source_from_students():
+    student = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "student" / "05_adam.ipynb").read_text())
+    cell = next(c for c in student["cells"] if "getsource(Adam._update)" in text(c))
+    assert cell["outputs"] == []
+
+
 def test_checksums_are_nbgraders(source):
     """nbgrader's formula, spelled out here for one check cell (.ci/nbgrader-validate.sh
     compares every checksum with nbgrader's own compute_checksum)."""

@@ -83,7 +83,8 @@ plt.show()
 # the gradients: they drop on the steep walls and grow again on the flat valley floor, so
 # RMSProp keeps walking down the valley.
 #
-# On the ravine the two paths are almost the same, and that is no accident. While $t$ is much
+# On the ravine the two paths look almost the same (their final losses still differ), and that is
+# no accident. While $t$ is much
 # smaller than $1/(1-\beta) = 100$, almost nothing has faded yet, so $v \approx (1-\beta) \sum g^2$:
 # RMSProp's step $\eta / \sqrt{v}$ is AdaGrad's step with the learning rate $\eta / \sqrt{1-\beta}$,
 # here $0.1 / \sqrt{0.01} = 1.0$, exactly AdaGrad's. The two only part ways once old gradients
@@ -120,8 +121,9 @@ print(f"{'sparse (rare weight error)':<26} {errors[0]:>10.2f} {errors[1]:>10.2f}
 # ## The bias of an average that starts at zero
 #
 # $v$ starts at 0. After the first step, $v = (1-\beta) g^2$, only 1% of $g^2$ when $\beta = 0.99$.
-# So the first step divides by $\sqrt{0.01 g^2} = 0.1|g|$ and is **ten times** too large. It takes
-# about $1/(1-\beta)$ steps before $v$ has forgotten its zero start.
+# So the first step divides by $\sqrt{0.01 g^2} = 0.1|g|$ and is **ten times** too large. The
+# shortfall is the factor $1 - \beta^t$: after $1/(1-\beta)$ steps $v$ is still about 37% too small,
+# and only after about $3/(1-\beta)$ steps is it within 5%.
 #
 # Look again at lesson 02's picture, now with the averages corrected (solid) and not (dashed):
 
@@ -180,8 +182,8 @@ for t in range(1, 6):
 # * Old gradients fade, so step sizes follow the recent gradient scale instead of shrinking
 #   forever: most of AdaGrad's strengths without its stall (on very rare features, AdaGrad's
 #   perfect memory still wins).
-# * An average that starts at zero is too small for about $1/(1-\beta)$ steps; dividing by
-#   $1 - \beta^t$ corrects it exactly.
+# * An average that starts at zero is too small by the factor $1 - \beta^t$ (still 5% after about
+#   $3/(1-\beta)$ steps); dividing by $1 - \beta^t$ corrects it exactly.
 #
 # **Next: [05 · Adam](05_adam.ipynb).** Momentum's average of the gradients, RMSProp's average of
 # their squares, both bias-corrected: that is Adam.

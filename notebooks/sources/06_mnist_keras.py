@@ -115,7 +115,8 @@ print("after 20 steps, course Adam = Keras Adam to float32 precision:", bool(gap
 # dropout, a dense layer of 128 units, more dropout, and 10 outputs turned into probabilities by a
 # softmax. About 694,000 weights, trained on the cross-entropy loss with batches of 60 images.
 #
-# Six optimizers, all with **Keras' default settings**, race on it: SGD, SGD with momentum,
+# Six optimizers, with **Keras' default settings** (plus `momentum=0.9` for SGD with momentum,
+# where Keras' default is no momentum at all), race on it: SGD, SGD with momentum,
 # Adagrad, RMSprop, Keras' Adam, and the course's Adam. `finale.train` builds the network from the
 # same seed each time, so every optimizer starts from the same weights and sees the same batches
 # in the same order; only the optimizer differs. One line per epoch shows the progress.
@@ -140,8 +141,9 @@ print(finale.results_table(runs))
 #
 # ## Reading the curves: each lesson again
 #
-# * **SGD** (lesson 01) with Keras' `learning_rate=0.01` moves steadily but slowly: one small,
-#   equal-sized step along the gradient, whatever its scale.
+# * **SGD** (lesson 01) with Keras' `learning_rate=0.01` moves steadily but slowly: each step is
+#   lr times the gradient, with one learning rate for every weight, so weights with small
+#   gradients barely move.
 # * **SGD + momentum** (lesson 02) with `momentum=0.9` averages the gradients; on a steady
 #   slope its steps grow to about $1/(1-\beta) = 10$ times SGD's. It catches up fast.
 # * **Adagrad** (lesson 03) divides by the root of the *sum* of all squared gradients, so its
@@ -187,8 +189,8 @@ print("below 1e-5, i.e. float32 rounding:", difference < 1e-5)
 # On a CPU the two usually agree to the last bit: same equations, same order of operations. With
 # XLA (`jit_compile=True`, Keras' choice on a GPU) the compiler may regroup the arithmetic, and
 # last-digit rounding differences appear and grow slowly from step to step. Either way, nothing
-# like the difference between two optimizers. This is the test that d2l's hand-written Adam never
-# had: its bug (it adds eps to the weights and never increments $t$) would show here at once.
+# like the difference between two optimizers. This is the test that the TensorFlow version of
+# d2l's hand-written Adam never had: its bug (it adds eps to the weights and never increments $t$) would show here at once.
 #
 # ## A faster recipe
 #
@@ -256,7 +258,8 @@ finale.check_tuned_adagrad(tuned_adagrad)
 #
 # * On a real network the lessons show up as expected: SGD is slow, momentum speeds it up,
 #   Adagrad's ever-shrinking steps stall it, RMSprop keeps the steps alive, and Adam, which
-#   combines momentum and RMSprop, leads from the first epoch (with RMSprop close behind).
+#   combines momentum and RMSprop, leads from the first epoch; RMSprop, its parent, catches up
+#   by the end.
 # * The course's Adam is a `keras.optimizers.Optimizer` in about ten lines of `keras.ops`, and it
 #   trains this CNN exactly like `keras.optimizers.Adam`, weight for weight.
 # * Defaults are a starting point: a larger batch with a larger learning rate reaches the same
