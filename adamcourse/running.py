@@ -91,7 +91,35 @@ def _blew_up(x, loss) -> bool:
     return not (np.isfinite(loss) and np.all(np.isfinite(x)) and np.max(np.abs(x)) < _DIVERGED and abs(loss) < _DIVERGED**2)
 
 
-def _trajectory(optimizer, label, name, points, losses, norms, states, diverged_at):
+def _descend(optimizer, x, step_gradients, measure, name, label) -> Trajectory:
+    """The loop that both kinds of run share.
+
+    ``measure(x)`` gives the full-objective ``(loss, gradient)`` at ``x``;
+    ``step_gradients`` yields, for each step, a function ``(x, full_gradient)
+    -> gradient to step with`` (the full one itself, or a minibatch's). The
+    run stops at the first step that blows up and records it in ``diverged_at``.
+    """
+    state = optimizer.init(x)
+    loss, full = measure(x)
+    points, losses, norms, states = [x], [loss], [float(np.linalg.norm(full))], []
+    diverged_at = None
+    for k, gradient in enumerate(step_gradients, start=1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = gradient(x, full)
+        try:
+            x, state = optimizer.step(x, g, state)
+        except FloatingPointError:
+            diverged_at = k
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, full = measure(x)
+        points.append(x)
+        losses.append(loss)
+        norms.append(float(np.linalg.norm(full)))
+        states.append(state)
+        if _blew_up(x, loss):
+            diverged_at = k
+            break
     return Trajectory(
         label=label or optimizer.label,
         points=np.array(points),
@@ -130,26 +158,14 @@ def run(optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 
         )
     objective = get_objective(objective)
     x = _start(x0, objective.start, 2)
-    state = optimizer.init(x)
-    g = objective.grad(x)
-    points, losses, norms, states = [x], [float(objective.f(x))], [float(np.linalg.norm(g))], []
-    diverged_at = None
-    for k in range(1, steps + 1):
-        try:
-            x, state = optimizer.step(x, g, state)
-        except FloatingPointError:
-            diverged_at = k
-            break
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss, g = float(objective.f(x)), objective.grad(x)
-        points.append(x)
-        losses.append(loss)
-        norms.append(float(np.linalg.norm(g)))
-        states.append(state)
-        if _blew_up(x, loss):
-            diverged_at = k
-            break
-    return _trajectory(optimizer, label, objective.name, points, losses, norms, states, diverged_at)
+
+    def measure(x):
+        return float(objective.f(x)), objective.grad(x)
+
+    def full_gradient(x, full):
+        return full  # measured at x already: one gradient evaluation per step
+
+    return _descend(optimizer, x, (full_gradient for _ in range(steps)), measure, objective.name, label)
 
 
 def run_minibatch(
@@ -195,33 +211,18 @@ def run_minibatch(
         raise ValueError(f"batch_size must be a whole number from 1 to {problem.n} (the data set size), got {batch_size!r}.")
     rng = np.random.default_rng(seed)
     x = _start(x0, problem.start, len(problem.start))
-    state = optimizer.init(x)
-    points, losses, norms, states = [x], [float(problem.loss(x))], [float(np.linalg.norm(problem.grad(x)))], []
-    diverged_at, k = None, 0
-    for _ in range(epochs):
-        order = rng.permutation(problem.n)
-        for start in range(0, problem.n, batch_size):
-            k += 1
-            with np.errstate(over="ignore", invalid="ignore"):
-                g = problem.grad(x, order[start : start + batch_size])
-            try:
-                x, state = optimizer.step(x, g, state)
-            except FloatingPointError:
-                diverged_at = k
-                break
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss = float(problem.loss(x))
-                norm = float(np.linalg.norm(problem.grad(x)))
-            points.append(x)
-            losses.append(loss)
-            norms.append(norm)
-            states.append(state)
-            if _blew_up(x, loss):
-                diverged_at = k
-                break
-        if diverged_at is not None:
-            break
-    return _trajectory(optimizer, label, problem.name, points, losses, norms, states, diverged_at)
+
+    def measure(x):
+        return float(problem.loss(x)), problem.grad(x)
+
+    def minibatch_gradients():
+        for _ in range(epochs):
+            order = rng.permutation(problem.n)
+            for start in range(0, problem.n, batch_size):
+                batch = order[start : start + batch_size]
+                yield lambda x, full, batch=batch: problem.grad(x, batch)
+
+    return _descend(optimizer, x, minibatch_gradients(), measure, problem.name, label)
 
 
 def compare(optimizers, objective, x0=None, steps: int = 100) -> list[Trajectory]:
