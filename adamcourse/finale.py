@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 
 from adamcourse import optimizers as numpy_optimizers
-from adamcourse.checks import Exercise, Verdict
 from adamcourse.data import MNIST, load_mnist
 
 __all__ = [
@@ -46,8 +45,7 @@ __all__ = [
     "results_table",
     "plot_curves",
     "largest_weight_difference",
-    "TUNED_ADAGRAD",
-    "EXERCISES",
+    "TUNING_GOAL",
     "tuning_accuracy",
     "check_tuned_adagrad",
 ]
@@ -387,12 +385,9 @@ BEST_RECIPE = Recipe("tuned: Adam(lr=0.007), batch 125", numpy_optimizers.Adam(l
 # --- the exercise: tune Adagrad -------------------------------------------------------------
 
 _TUNING = dict(n_train=4000, n_test=1000, epochs=3, goal=0.90)
-_ADAGRAD_SETTINGS = ("lr", "eps", "initial_accumulator", "eps_inside_sqrt")
 
-
-def _tuned_adagrad() -> dict:
-    # Keras' default lr=0.001 is far too small for AdaGrad, whose steps only shrink.
-    return {"lr": 0.1}
+#: The held-out accuracy ``tuned_adagrad``'s settings must reach (the exercise in :mod:`adamcourse.exercises.lesson06`).
+TUNING_GOAL = _TUNING["goal"]
 
 
 def tuning_accuracy(settings: dict, verbose: bool = False) -> float:
@@ -409,68 +404,13 @@ def tuning_accuracy(settings: dict, verbose: bool = False) -> float:
     return run.final_val_accuracy if math.isfinite(run.history["loss"][-1]) else math.nan
 
 
-def _judge_tuned_adagrad(args: tuple, got: Any) -> Verdict:
-    if not isinstance(got, dict):
-        return Verdict(False, f"`tuned_adagrad` should return a dict of settings such as {{'lr': 0.01}}, got {got!r}.")
-    unknown = sorted(set(got) - set(_ADAGRAD_SETTINGS))
-    if unknown:
-        return Verdict(False, f"AdaGrad has no setting {unknown}; the settings are {list(_ADAGRAD_SETTINGS)}.")
-    try:
-        numpy_optimizers.AdaGrad.like_keras(**got)
-    except (TypeError, ValueError) as error:
-        return Verdict(False, f"These settings are not valid: {error}")
-    accuracy = tuning_accuracy(got)
-    goal = _TUNING["goal"]
-    lr = got.get("lr", 0.001)
-    if accuracy >= goal:
-        return Verdict(True, f"With {got} Adagrad reaches validation accuracy {accuracy:.3f} after 3 epochs (goal {goal}; "
-                             f"Keras' defaults: about 0.6).")
-    if not math.isfinite(accuracy) or accuracy < 0.2:
-        hint = (f"training broke down (accuracy {accuracy:.2f}, no better than guessing): lr={lr} is too large. "
-                f"AdaGrad's first steps have size about lr for every weight; try a value 3-10 times smaller.")
-    elif lr <= 0.003:
-        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs: still crawling. AdaGrad divides by the root of the "
-                f"sum of *all* squared gradients, so its steps only shrink; start with a learning rate 10-100 times larger.")
-    else:
-        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs, the goal is {goal}. Try learning rates a factor "
-                f"of 3 apart on both sides of lr={lr} and keep the best.")
-    return Verdict(False, hint)
-
-
-#: The finale's exercise, in the format of :data:`adamcourse.checks.EXERCISES`.
-TUNED_ADAGRAD = Exercise(
-    grade_id="ex06_tuned_adagrad",
-    function_name="tuned_adagrad",
-    points=2,
-    reference=_tuned_adagrad,
-    make_cases=lambda rng: [()],
-    judge=_judge_tuned_adagrad,
-    returns=("settings",),
-    lesson="06_mnist_keras",
-)
-
-
-#: This notebook's exercises by grade_id, like :data:`adamcourse.checks.EXERCISES`
-#: (for grading: ``registry="adamcourse.finale:EXERCISES"``).
-EXERCISES = {TUNED_ADAGRAD.grade_id: TUNED_ADAGRAD}
-
-
-def check_tuned_adagrad(fn) -> None:
+def check_tuned_adagrad(fn):
     """Train the CNN with your Adagrad settings (about 10 seconds) and print whether they reach the goal.
 
-    Like the lessons' checks it never raises for a mistake in ``fn``: it
-    prints what went wrong, or "not attempted yet" for the student stub.
+    The same check as ``checks.check_tuned_adagrad``: it never raises for a
+    mistake in ``fn``; it prints what went wrong, or "not attempted yet" for
+    the student stub.
     """
-    if not callable(fn):
-        print(f"✘ Not yet. Pass the function itself, as in check_tuned_adagrad(tuned_adagrad); got {type(fn).__name__}.")
-        return
-    try:
-        settings = fn()
-    except NotImplementedError:
-        print("… `tuned_adagrad` is not attempted yet: replace `raise NotImplementedError()` with your code.")
-        return
-    except Exception as error:  # the learner's bug, reported, never re-raised
-        print(f"✘ Not yet. `tuned_adagrad` raised {type(error).__name__}: {error}")
-        return
-    verdict = TUNED_ADAGRAD.judge((), settings)
-    print(f"✔ Well done! {verdict.message}" if verdict.passed else f"✘ Not yet. {verdict.message}")
+    from adamcourse import checks
+
+    return checks.check_tuned_adagrad(fn)

@@ -52,7 +52,7 @@ __all__ = ["Limits", "ExerciseResult", "Assignment", "load_assignment", "find_su
            "grade", "write_gradebook", "write_feedback", "DEFAULT_EXERCISES"]
 
 # The lessons' exercises, then the MNIST finale's (both light to import).
-DEFAULT_EXERCISES = "adamcourse.checks:EXERCISES,adamcourse.finale:EXERCISES"
+DEFAULT_EXERCISES = "adamcourse.exercises:EXERCISES"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_RESULTS_BYTES = 32 * 1024 * 1024
 GRADEBOOK_COLUMNS = ("student", "exercise", "points", "max_points", "feedback")

@@ -9,6 +9,9 @@ keras = pytest.importorskip("keras")
 
 from adamcourse import Adam, finale  # noqa: E402
 from adamcourse.checks import Verdict, run_check  # noqa: E402
+from adamcourse.exercises import EXERCISES  # noqa: E402
+
+TUNED_ADAGRAD = EXERCISES["ex06_tuned_adagrad"]
 from adamcourse.data import load_mnist  # noqa: E402
 from adamcourse.keras_bridge import CourseAdam, to_keras  # noqa: E402
 
@@ -133,16 +136,16 @@ def test_quick_mode_follows_the_environment(monkeypatch):
     ],
 )
 def test_tuning_answers_that_cannot_be_trained_are_explained_without_training(answer, words):
-    verdict = finale.TUNED_ADAGRAD.judge((), answer)
+    verdict = TUNED_ADAGRAD.judge((), answer)
     assert isinstance(verdict, Verdict) and not verdict.passed and words in verdict.message
 
 
 @pytest.mark.slow
 def test_the_reference_settings_pass_and_keras_defaults_fail():
-    assert run_check(finale.TUNED_ADAGRAD, lambda: {"lr": 0.1}).passed
-    too_small = run_check(finale.TUNED_ADAGRAD, lambda: {})
+    assert run_check(TUNED_ADAGRAD, lambda: {"lr": 0.1}).passed
+    too_small = run_check(TUNED_ADAGRAD, lambda: {})
     assert not too_small.passed and "still crawling" in too_small.message
-    too_large = finale.TUNED_ADAGRAD.judge((), {"lr": 3.0})
+    too_large = TUNED_ADAGRAD.judge((), {"lr": 3.0})
     assert not too_large.passed and "too large" in too_large.message
 
 
