@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adamcourse import grading, sandbox  # noqa: E402
-from adamcourse.sandbox import Limits  # noqa: E402
+from adamcourse import grading  # noqa: E402
+from adamcourse.grading.sandbox import grader as sandbox  # noqa: E402
+from adamcourse.grading import Limits  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "grading"
 SOURCE = FIXTURES / "assignment" / "fixture.ipynb"

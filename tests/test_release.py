@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adamcourse import release
+from adamcourse.grading import release
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "grading" / "assignment" / "fixture.ipynb"
@@ -132,7 +132,7 @@ def test_release_command_writes_and_checks(tmp_path):
     shutil.copy(FIXTURE, notebooks / "99_fixture.ipynb")
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "adamcourse.cli", "release", "--notebooks", str(notebooks), *args],
+        return subprocess.run([sys.executable, "-m", "adamcourse.grading.cli", "release", "--notebooks", str(notebooks), *args],
                               capture_output=True, text=True, timeout=120)
 
     assert cli("--check").returncode == 1  # no copies yet

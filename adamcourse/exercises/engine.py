@@ -349,7 +349,10 @@ def judge_calls(exercise: Exercise, cases: Sequence[tuple], observations: Sequen
     raising = [i for i, seen in enumerate(observations) if seen.raised is not None]
     if raising:
         i = raising[0]
-        said = f"`{name}` raised {observations[i].raised}\nOn this call:\n  {call_text(exercise, args_of(cases, i))}"
+        raised = observations[i].raised
+        if raised.startswith("MemoryError"):
+            raised = "MemoryError: it ran out of memory (an array far larger than the inputs?)"
+        said = f"`{name}` raised {raised}\nOn this call:\n  {call_text(exercise, args_of(cases, i))}"
         mistake = None if exercise.judge_one else _explaining_mistake(exercise, cases, observations)
         if mistake is not None:
             return Verdict(False, f"Likely mistake: {mistake.why}\n{said}", "mistake", mistake.label, MISTAKE_CREDIT)
@@ -541,20 +544,26 @@ def forbidden_use(exercise: Exercise, fn: Callable) -> list[str]:
 
 
 def forbidden_in_source(exercise: Exercise, tree) -> list[str]:
-    """The same rule as :func:`forbidden_use`, read from the parsed code
-    (an ``ast`` tree) that the grader runs: names and attributes that are the
-    library's answers, and imports of them under another name."""
+    """The same rule as :func:`forbidden_use`, read from the parsed code (an
+    ``ast`` tree) that the grader runs: names and attributes used in the code
+    that are the library's answers, directly or through an import under
+    another name. An import alone (a lesson's setup line) is not a use."""
     import ast
 
     banned = set(exercise.forbidden) | _ALWAYS_FORBIDDEN
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[-1]
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in banned:
-            found.append(node.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            original = aliases.get(node.id, node.id)
+            if original in banned:
+                found.append(original)
         elif isinstance(node, ast.Attribute) and node.attr in banned:
             found.append(node.attr)
-        elif isinstance(node, ast.alias) and node.name.split(".")[-1] in banned:
-            found.append(node.name.split(".")[-1])
     return list(dict.fromkeys(found))
 
 

@@ -20,12 +20,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from adamcourse.grading import DEFAULT_EXERCISES, grade
+from adamcourse.grading.assignment import DEFAULT_EXERCISES, load_assignment, resolve_lesson
 
 __all__ = ["make_bundle", "run"]
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = HERE.parents[2]
 
 
 def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None = None, registry: str = DEFAULT_EXERCISES,
@@ -47,12 +47,15 @@ def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None =
     seed : int
         Mixed into each student's test cases.
     """
-    source = Path(source) if source else ROOT / "notebooks" / f"{assignment}.ipynb"
+    source = Path(source) if source else resolve_lesson(assignment)
     if not source.is_file():
         raise FileNotFoundError(f"No source notebook {source} for {assignment!r}.")
     out = Path(out)
-    config = {"assignment": assignment, "source": f"assignment/{source.name}", "registry": registry,
-              "limits": limits or {}, "seed": seed}
+    loaded = load_assignment(source, registry)
+    # a judge that trains a network (lesson 06) needs Keras in the grader
+    extras = "grade,keras" if any(e.judge_one is not None for e in loaded.exercises) else "grade"
+    config = {"assignment": loaded.name, "source": f"assignment/{source.name}", "registry": registry,
+              "limits": limits or {}, "seed": seed, "extras": extras}
     extra, parts = [], []
     for part in registry.split(","):
         module, _, attribute = part.strip().rpartition(":")
@@ -80,16 +83,29 @@ def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None =
     return out
 
 
+def _student_key(root: Path) -> str:
+    """Who submitted, from Gradescope's metadata: the users' ids (a group
+    shares one set of cases); the submission's id when they are missing."""
+    try:
+        meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+        users = sorted(str(u.get("id")) for u in meta.get("users", []) if isinstance(u, dict) and u.get("id") is not None)
+        return "-".join(users) or str(meta.get("id") or "submission")
+    except (OSError, ValueError, AttributeError):
+        return "submission"
+
+
 def run(root: str | Path = "/autograder") -> dict:
     """Grade ``<root>/submission`` and write ``<root>/results/results.json``."""
-    from adamcourse.sandbox import Limits, isolation
+    from adamcourse.grading.batch import grade, student_id
+    from adamcourse.grading.sandbox.grader import isolation
+    from adamcourse.grading.sandbox.limits import Limits
 
     root = Path(root)
     # stdout of the autograder is shown to instructors only: say how confined the run is
     print("sandbox: " + ", ".join(isolation()), flush=True)
     config = json.loads((root / "source" / "config.json").read_text())
     os.chdir(root / "source")  # registry and source paths in the config are relative to it
-    notebooks = sorted((root / "submission").rglob("*.ipynb"))
+    notebooks = sorted(p for p in (root / "submission").rglob("*.ipynb") if not p.is_symlink())
     named = [p for p in notebooks if p.stem == config["assignment"]]
     results_dir = root / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -97,13 +113,18 @@ def run(root: str | Path = "/autograder") -> dict:
         results = {"score": 0, "output": f"No notebook found in your submission: upload {config['assignment']}.ipynb.",
                    "tests": []}
     else:
+        student = student_id(_student_key(root))  # each student gets their own cases
         with tempfile.TemporaryDirectory() as folder:
-            shutil.copy((named or notebooks)[0], Path(folder) / "submission.ipynb")
+            shutil.copy((named or notebooks)[0], Path(folder) / f"{student}.ipynb")
             rows = grade(folder, config["assignment"], source=config["source"], registry=config["registry"],
                          workers=1, limits=Limits(**config.get("limits", {})), seed=config.get("seed", 0), progress=False)
-        tests = [{"name": row.exercise, "score": row.points, "max_score": row.max_points, "output": row.feedback,
-                  "visibility": "visible"} for row in rows]
+        assignment = load_assignment(config["source"], config["registry"])
+        names = {e.grade_id: e.function_name for e in assignment.exercises}
+        tests = [{"name": f"Exercise {i} · {names.get(row.exercise, row.exercise)} ({row.max_points:g} "
+                          f"point{'' if row.max_points == 1 else 's'})",
+                  "score": row.points, "max_score": row.max_points, "output": row.feedback, "visibility": "visible"}
+                 for i, row in enumerate(rows, 1)]
         results = {"score": sum(t["score"] for t in tests), "tests": tests,
-                   "output": f"Graded {len(tests)} exercises of {config['assignment']}."}
+                   "output": f"Graded {len(tests)} exercise{'' if len(tests) == 1 else 's'} of {config['assignment']}."}
     (results_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results

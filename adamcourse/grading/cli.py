@@ -1,7 +1,7 @@
 """The ``adamcourse`` command.
 
     adamcourse release [NAMES...] [--check]      student copies in notebooks/student/
-    adamcourse grade FOLDER ASSIGNMENT [--out grades/] [--workers N] [--time-limit S] ...
+    adamcourse grade FOLDER LESSON [--out grades/] [--roster ids.csv] [--only ID ...] [--workers N] ...
     adamcourse gradescope ASSIGNMENT [--out autograder.zip]
     adamcourse isolation                         which sandbox layers this machine gives
 """
@@ -16,14 +16,14 @@ __all__ = ["main"]
 
 
 def _limits(options):
-    from adamcourse.sandbox import Limits
+    from adamcourse.grading.sandbox.limits import Limits
 
     return Limits(time_s=options.time_limit, memory_mb=options.memory_limit, output_kb=options.output_limit,
                   file_mb=options.file_limit)
 
 
 def _release(options) -> int:
-    from adamcourse import release
+    from adamcourse.grading import release
 
     if options.check:
         problems = release.stale(options.notebooks, options.out)
@@ -36,22 +36,28 @@ def _release(options) -> int:
 
 
 def _grade(options) -> int:
-    from adamcourse import grading, sandbox
+    from adamcourse.grading import batch
+    from adamcourse.grading.sandbox.grader import isolation
 
-    layers = sandbox.isolation()
+    layers = isolation()
     print("sandbox: " + ", ".join(layers), file=sys.stderr)
     if any("not a security boundary" in layer for layer in layers):
         print("warning: this machine lacks Landlock or network namespaces; grade untrusted submissions "
               "inside a container or VM.", file=sys.stderr)
-    results = grading.grade(options.folder, options.assignment, source=options.source, registry=options.registry,
-                            out=options.out, workers=options.workers, limits=_limits(options), seed=options.seed,
-                            progress=not options.quiet)
-    students = {r.student for r in results}
-    errors = {r.student for r in results if r.grader_error}
-    print(f"graded {len(students)} submissions: {Path(options.out) / 'gradebook.csv'}, "
-          f"{Path(options.out) / 'feedback'}/", file=sys.stderr)
+    results = batch.grade(options.folder, options.assignment, source=options.source, registry=options.registry,
+                          out=options.out, workers=options.workers, limits=_limits(options), seed=options.seed,
+                          progress=not options.quiet, roster=options.roster, only=options.only)
+    students = sorted({r.student for r in results if r.outcome != "no submission"})
+    absent = sorted({r.student for r in results if r.outcome == "no submission"})
+    errors = sorted({r.student for r in results if r.grader_error})
+    out = Path(options.out)
+    lesson = results[0].lesson if results else options.assignment
+    print(f"graded {len(students)} submission{'' if len(students) == 1 else 's'} of {lesson}"
+          + (f" ({len(absent)} on the roster submitted nothing)" if absent else "")
+          + f": {out / 'gradebook.csv'}, {out / 'grades.csv'}, {out / f'report-{lesson}.html'}, {out / 'feedback'}/",
+          file=sys.stderr)
     if errors:
-        print(f"the grader itself failed on: {', '.join(sorted(errors))} (see their feedback files)", file=sys.stderr)
+        print(f"the grader itself failed on: {', '.join(errors)} (see their feedback files)", file=sys.stderr)
         return 1
     return 0
 
@@ -59,7 +65,7 @@ def _grade(options) -> int:
 def _gradescope(options) -> int:
     from dataclasses import asdict
 
-    from adamcourse.gradescope import make_bundle
+    from adamcourse.grading.gradescope import make_bundle
 
     path = make_bundle(options.assignment, options.out, source=options.source, registry=options.registry,
                        limits=asdict(_limits(options)), seed=options.seed)
@@ -68,15 +74,15 @@ def _gradescope(options) -> int:
 
 
 def _isolation(_options) -> int:
-    from adamcourse import sandbox
+    from adamcourse.grading.sandbox.grader import isolation
 
-    for layer in sandbox.isolation():
+    for layer in isolation():
         print(layer)
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    from adamcourse.grading import DEFAULT_EXERCISES
+    from adamcourse.grading.assignment import DEFAULT_EXERCISES
 
     parser = argparse.ArgumentParser(prog="adamcourse", description="Student copies and grading for the Adam course.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,20 +100,23 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--output-limit", type=int, default=512, help="KiB of output per exercise (default 512)")
         sub.add_argument("--file-limit", type=int, default=64, help="largest file a submission may write, MiB (default 64)")
         sub.add_argument("--seed", type=int, default=0, help="mixed into each student's cases; keep it to regrade identically")
-        sub.add_argument("--source", default=None, help="instructor's notebook (default: notebooks/ASSIGNMENT.ipynb)")
+        sub.add_argument("--source", default=None, help="instructor's notebook (default: the course's notebooks/LESSON.ipynb)")
         sub.add_argument("--registry", default=DEFAULT_EXERCISES, help="exercises, module:NAME or file.py:NAME")
 
     grade = commands.add_parser("grade", help="grade a folder of submitted notebooks")
     grade.add_argument("folder", help="submissions: STUDENT.ipynb files or STUDENT/ folders")
-    grade.add_argument("assignment", help="the assignment, e.g. 05_adam")
-    grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default grades/)")
+    grade.add_argument("assignment", metavar="lesson", help="the lesson, as for release: 05 or 05_adam")
+    grade.add_argument("--out", default="grades", help="where the gradebooks, report and feedback/ go; other "
+                       "students' and lessons' rows there are kept (default grades/)")
+    grade.add_argument("--roster", default=None, help="CSV of student ids (column `id`): non-submitters get a row")
+    grade.add_argument("--only", nargs="+", default=None, metavar="ID", help="regrade only these students")
     grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: number of cores)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     limits(grade)
     grade.set_defaults(run=_grade)
 
     gradescope = commands.add_parser("gradescope", help="write a Gradescope autograder zip")
-    gradescope.add_argument("assignment")
+    gradescope.add_argument("assignment", metavar="lesson", help="the lesson: 05 or 05_adam")
     gradescope.add_argument("--out", default="autograder.zip")
     limits(gradescope)
     gradescope.set_defaults(run=_gradescope)

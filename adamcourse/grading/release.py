@@ -29,9 +29,9 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["student_copy", "release", "stale", "render", "nbgrader_checksum", "STUDENT_FOLDER"]
+__all__ = ["student_copy", "release", "stale", "render", "nbgrader_checksum", "STUDENT_FOLDER", "PIPELINE"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUDENT_FOLDER = "student"
 SPOILER_TAG = "spoiler"  # a cell whose stored output would give an exercise away
 
@@ -109,29 +109,69 @@ def nbgrader_checksum(cell: dict) -> str:
     return digest.hexdigest()
 
 
+# --- The release pipeline: one small transform per concern ---------------------------------
+#
+# Each transform takes a cell (a dict, changed in place) and where it is, for
+# messages; they run in this order on every cell of a copy of the notebook.
+
+
+def _meta(cell: dict) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def remove_hidden_tests(cell: dict, where: str) -> None:
+    """Drop the lines between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``."""
+    cell["source"] = _without_hidden_tests(cell.get("source", ""), where)
+
+
+def stub_solutions(cell: dict, where: str) -> None:
+    """Replace each solution region by a stub that raises with a hint (markdown: "YOUR ANSWER HERE")."""
+    meta = _meta(cell)
+    if not meta.get("solution"):
+        return
+    if cell.get("cell_type") == "code":
+        cell["source"] = _stub(cell["source"], meta.get("grade_id", where))
+    else:
+        cell["source"] = re.sub(r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE",
+                                _text(cell["source"]))
+
+
+def clear_revealing_outputs(cell: dict, where: str) -> None:
+    """Clear the outputs of solution, check and ``spoiler`` cells: they show the answer."""
+    meta = _meta(cell)
+    spoiler = SPOILER_TAG in (cell.get("metadata") or {}).get("tags", [])
+    if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade") or spoiler):
+        cell["outputs"], cell["execution_count"] = [], None
+
+
+def link_student_copies(cell: dict, where: str) -> None:
+    """Colab badges and links open the student copy, not the solutions."""
+    if cell.get("cell_type") == "markdown":
+        cell["source"] = re.sub(r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2",
+                                _text(cell["source"]))
+
+
+def add_checksums(cell: dict, where: str) -> None:
+    """nbgrader's checksum on each solution, check and locked cell."""
+    cell["source"] = _as_source(_text(cell.get("source", "")))
+    meta = _meta(cell)
+    if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+        meta["checksum"], meta["cell_type"] = nbgrader_checksum(cell), cell["cell_type"]
+
+
+PIPELINE = (remove_hidden_tests, stub_solutions, clear_revealing_outputs, link_student_copies, add_checksums)
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def student_copy(nb: dict, name: str = "notebook") -> dict:
     """The student copy of a notebook (a dict in nbformat 4 form); ``nb`` is unchanged."""
     nb = copy.deepcopy(nb)
-    solutions = 0
     for index, cell in enumerate(nb.get("cells", [])):
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        where = f"{name}, cell {index}"
-        source = _without_hidden_tests(cell.get("source", ""), where)
-        if meta.get("solution"):
-            solutions += 1
-            if cell.get("cell_type") == "code":
-                source = _stub(source, meta.get("grade_id", where))
-            else:
-                source = re.sub(r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE", source)
-        spoiler = SPOILER_TAG in (cell.get("metadata") or {}).get("tags", [])
-        if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade") or spoiler):
-            cell["outputs"], cell["execution_count"] = [], None
-        if cell.get("cell_type") == "markdown":
-            # Colab badges and links open the student copy, not the solutions
-            source = re.sub(r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2", source)
-        cell["source"] = _as_source(source)
-        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
-            meta["checksum"], meta["cell_type"] = nbgrader_checksum(cell), cell["cell_type"]
+        for transform in PIPELINE:
+            transform(cell, f"{name}, cell {index}")
     return nb
 
 
