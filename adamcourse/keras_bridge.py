@@ -30,6 +30,7 @@ from keras import ops
 
 from adamcourse import optimizers as numpy_optimizers
 from adamcourse.optimizers import debias, ema
+from adamcourse import schedules as numpy_schedules
 
 __all__ = [
     "CourseOptimizer",
@@ -40,6 +41,8 @@ __all__ = [
     "CourseAdam",
     "CourseAdamW",
     "to_keras",
+    "to_keras_schedule",
+    "CourseLinearWarmup",
 ]
 
 
@@ -60,12 +63,20 @@ class CourseOptimizer(keras.optimizers.Optimizer):
                 f"{type(self).__name__}: Keras calls the step size learning_rate; write "
                 f"{type(self).__name__}(learning_rate={kwargs['lr']!r}) (it is lr in the NumPy library)."
             )
+        if isinstance(learning_rate, numpy_schedules.Schedule):
+            learning_rate = to_keras_schedule(learning_rate)  # the same lr at every step, computed by Keras
+        # l2 is the NumPy library's option, added to the gradient in update_step (Keras has none)
+        l2 = kwargs.pop("l2", 0.0)
         # The NumPy twin checks the values, so both give the same clear messages.
         lr = learning_rate if isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool) else 0.001
-        self.numpy_class(lr=lr, **hyper)
+        check = {**hyper, "l2": l2}
+        if "weight_decay" in self.hyperparameters and "weight_decay" in kwargs:
+            check["weight_decay"] = kwargs["weight_decay"]  # AdamW: l2 and decoupled decay exclude each other
+        self.numpy_class(lr=lr, **check)
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         for key, value in hyper.items():
             setattr(self, key, value)
+        self.l2 = float(l2)
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -94,19 +105,29 @@ class CourseOptimizer(keras.optimizers.Optimizer):
         """lr, g and the step number t, in the variable's precision (float32 stays float32)."""
         lr = ops.cast(learning_rate, variable.dtype)
         g = ops.cast(gradient, variable.dtype)
+        if self.l2:
+            g = g + self.l2 * variable  # L2, after Keras' clipping: the NumPy library's order
         t = ops.cast(self.iterations + 1, variable.dtype)  # the paper counts steps from 1
         return lr, g, t
 
     def get_config(self):
         config = super().get_config()
         config.update({key: getattr(self, key) for key in self.hyperparameters})
+        config["l2"] = self.l2
         return config
 
     def numpy_twin(self) -> numpy_optimizers.Optimizer:
-        """The NumPy optimizer with the same settings (the current learning rate as ``lr``)."""
-        # Keras keeps the rate in float32; its shortest decimal gives back 0.001, not 0.0010000000474974513.
-        lr = float(str(ops.convert_to_numpy(self.learning_rate).astype("float32")))
-        return self.numpy_class(lr=lr, **{key: getattr(self, key) for key in self.hyperparameters})
+        """The NumPy optimizer with the same settings.
+
+        A schedule made by :func:`to_keras_schedule` comes back as the course's
+        schedule; any other schedule as the learning rate of the next step.
+        """
+        lr = _from_keras_schedule(self._learning_rate)
+        if lr is None:
+            # Keras keeps the rate in float32; its shortest decimal gives back 0.001, not 0.0010000000474974513.
+            lr = float(str(ops.convert_to_numpy(self.learning_rate).astype("float32")))
+        settings = {key: getattr(self, key) for key in self.hyperparameters}
+        return self.numpy_class(lr=lr, l2=self.l2, global_clipnorm=self.global_clipnorm, **settings)
 
 
 @keras.saving.register_keras_serializable(package="adamcourse")
@@ -376,4 +397,124 @@ def to_keras(optimizer: numpy_optimizers.Optimizer, **kwargs) -> CourseOptimizer
             f"Build one first, e.g. to_keras(adamcourse.Adam(lr=0.001))."
         )
     cls, names = twin
-    return cls(learning_rate=optimizer.lr, **{name: getattr(optimizer, name) for name in names}, **kwargs)
+    lr = optimizer.lr
+    if callable(lr) and not isinstance(lr, (numpy_schedules.Schedule, keras.optimizers.schedules.LearningRateSchedule)):
+        raise TypeError(
+            f"to_keras: lr={lr!r} is a plain function, which Keras cannot run inside its training step. "
+            f"Use a schedule from adamcourse.schedules (e.g. CosineDecay(lr=0.01, decay_steps=1000)) instead."
+        )
+    shared = {"l2": optimizer.l2, "global_clipnorm": optimizer.global_clipnorm}
+    return cls(learning_rate=lr, **{name: getattr(optimizer, name) for name in names}, **{**shared, **kwargs})
+
+
+# --- Schedules -------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="adamcourse")
+class CourseLinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+    """The twin of ``adamcourse.schedules.LinearWarmup``, for a ``then`` Keras has no warmup for::
+
+        lr(step) = start_lr + (then(0) - start_lr) * step / steps      for step < steps
+        lr(step) = then(step - steps)                                  afterwards
+
+    (Keras' ``CosineDecay`` has its own warmup; ``to_keras_schedule`` uses it for a cosine.)
+
+    Parameters
+    ----------
+    steps : int
+        Updates spent warming up.
+    then : float or keras.optimizers.schedules.LearningRateSchedule
+        What follows the warmup.
+    start_lr : float
+        The lr of the first update.
+    """
+
+    def __init__(self, steps, then, start_lr=0.0):
+        self.steps, self.then, self.start_lr = int(steps), then, float(start_lr)
+
+    def _then(self, step):
+        return self.then(step) if callable(self.then) else ops.convert_to_tensor(self.then, "float32")
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        peak = self._then(ops.convert_to_tensor(0.0))
+        warm = self.start_lr + (peak - self.start_lr) * step / self.steps
+        return ops.where(step < self.steps, warm, self._then(ops.maximum(step - self.steps, 0.0)))
+
+    def get_config(self):
+        then = self.then if not callable(self.then) else keras.optimizers.schedules.serialize(self.then)
+        return {"steps": self.steps, "then": then, "start_lr": self.start_lr}
+
+    @classmethod
+    def from_config(cls, config):
+        then = config["then"]
+        if isinstance(then, dict):
+            then = keras.optimizers.schedules.deserialize(then)
+        return cls(config["steps"], then, config["start_lr"])
+
+
+def to_keras_schedule(schedule):
+    """The Keras twin of a course schedule: the same lr for every step, computed by Keras.
+
+    Keras calls it with ``optimizer.iterations`` (0 on the first update), the
+    step count the course's schedules use, so nothing shifts::
+
+        Constant(lr)                         -> lr (a float)
+        ExponentialDecay(...)                -> keras ExponentialDecay(...)
+        StepDecay(boundaries, values)        -> keras PiecewiseConstantDecay(boundaries - 1, values)
+        CosineDecay(lr, n, min_lr)           -> keras CosineDecay(lr, n, alpha=min_lr / lr)
+        LinearWarmup(w, CosineDecay(...), s) -> keras CosineDecay(s, ..., warmup_target=lr, warmup_steps=w)
+        LinearWarmup(w, other, s)            -> CourseLinearWarmup(w, to_keras_schedule(other), s)
+
+    (Keras' ``PiecewiseConstantDecay`` keeps a value while ``step <= boundary``,
+    the course's ``StepDecay`` while ``step < boundary``: hence the ``- 1``.)
+    """
+    s = numpy_schedules
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        return schedule
+    if isinstance(schedule, s.Constant):
+        return schedule.lr
+    if isinstance(schedule, s.ExponentialDecay):
+        return keras.optimizers.schedules.ExponentialDecay(
+            schedule.lr, schedule.decay_steps, schedule.decay_rate, staircase=schedule.staircase
+        )
+    if isinstance(schedule, s.StepDecay):
+        return keras.optimizers.schedules.PiecewiseConstantDecay([b - 1 for b in schedule.boundaries], list(schedule.values))
+    if isinstance(schedule, s.CosineDecay):
+        return keras.optimizers.schedules.CosineDecay(schedule.lr, schedule.decay_steps, alpha=schedule.min_lr / schedule.lr)
+    if isinstance(schedule, s.LinearWarmup) and isinstance(schedule.then, s.CosineDecay):
+        cosine = schedule.then
+        return keras.optimizers.schedules.CosineDecay(
+            schedule.start_lr, cosine.decay_steps, alpha=cosine.min_lr / cosine.lr,
+            warmup_target=cosine.lr, warmup_steps=schedule.steps,
+        )
+    if isinstance(schedule, s.LinearWarmup):
+        return CourseLinearWarmup(schedule.steps, to_keras_schedule(schedule.then), schedule.start_lr)
+    if isinstance(schedule, (int, float)) and not isinstance(schedule, bool):
+        return float(schedule)
+    raise TypeError(
+        f"to_keras_schedule: expected a schedule from adamcourse.schedules, got {schedule!r}; Keras cannot run a "
+        f"plain Python function inside its training step."
+    )
+
+
+def _from_keras_schedule(schedule):
+    """The course schedule that :func:`to_keras_schedule` turned into ``schedule``; None for anything else."""
+    s, k = numpy_schedules, keras.optimizers.schedules
+    if isinstance(schedule, k.ExponentialDecay):
+        return s.ExponentialDecay(
+            schedule.initial_learning_rate, schedule.decay_rate, schedule.decay_steps, staircase=schedule.staircase
+        )
+    if isinstance(schedule, k.PiecewiseConstantDecay):
+        return s.StepDecay(tuple(b + 1 for b in schedule.boundaries), tuple(schedule.values))
+    if isinstance(schedule, k.CosineDecay):
+        if schedule.warmup_target is None:
+            peak = schedule.initial_learning_rate
+            return s.CosineDecay(peak, schedule.decay_steps, min_lr=schedule.alpha * peak)
+        peak = schedule.warmup_target
+        cosine = s.CosineDecay(peak, schedule.decay_steps, min_lr=schedule.alpha * peak)
+        return s.LinearWarmup(schedule.warmup_steps, cosine, start_lr=schedule.initial_learning_rate)
+    if isinstance(schedule, CourseLinearWarmup):
+        then = schedule.then if not callable(schedule.then) else _from_keras_schedule(schedule.then)
+        return None if then is None else s.LinearWarmup(schedule.steps, then, start_lr=schedule.start_lr)
+    return None

@@ -11,6 +11,10 @@ passed in is modified: ``step`` returns new arrays and a new, frozen state.
 float32 stays float32 (hyperparameters are plain Python floats, which NumPy
 never lets upcast an array).
 
+``lr`` may be a number or a schedule (:mod:`adamcourse.schedules`); every
+optimizer also takes ``l2=`` (L2 added to the gradient) and
+``global_clipnorm=`` (see :func:`clip_by_global_norm`).
+
 The defaults are the papers'. Where a framework computes the same idea
 differently, an explicit option reproduces it exactly, and ``like_keras()`` /
 ``like_torch()`` set those options together with the framework's defaults.
@@ -18,13 +22,15 @@ differently, an explicit option reproduces it exactly, and ``like_keras()`` /
 
 from __future__ import annotations
 
+import difflib
 import math
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal, Mapping, Union
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, ClassVar, Literal, Mapping, Union
 
 import numpy as np
 
 Params = Union[np.ndarray, Mapping[str, np.ndarray]]
+LearningRate = Union[float, Callable[[int], float]]  # a number, or a schedule: see adamcourse.schedules
 
 __all__ = [
     "ema",
@@ -42,6 +48,7 @@ __all__ = [
     "AdamState",
     "AdamW",
     "ALL_OPTIMIZERS",
+    "clip_by_global_norm",
 ]
 
 
@@ -116,6 +123,102 @@ def _flag(owner: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
+# Keras' and PyTorch's names for settings, and what to write here instead.
+# Looked up as (name, class) along the class's bases, then as (name, None);
+# {cls} is the class, {value} the value passed, {b1} and {b2} a pair of betas.
+_EPS_LESS = "(Keras' name for eps), but {cls} divides by nothing: only AdaGrad, RMSProp and Adam have an eps"
+_FRAMEWORK_NAMES = {
+    ("learning_rate", None): "(that is Keras' name); write {cls}(lr={value})",
+    ("alpha", None): "(the paper's symbol for the step size); write {cls}(lr={value})",
+    ("alpha", "RMSProp"): "(PyTorch's name for the fraction of the average kept); write RMSProp(beta={value})",
+    ("epsilon", None): "(that is Keras' name); write {cls}(eps={value})",
+    ("epsilon", "SGD"): _EPS_LESS,
+    ("epsilon", "Momentum"): _EPS_LESS,
+    ("betas", None): "(PyTorch's name for Adam's two betas); only Adam has them: Adam(beta1={b1}, beta2={b2})",
+    ("betas", "Adam"): "(that is PyTorch's name); write {cls}(beta1={b1}, beta2={b2})",
+    ("beta_1", None): "(Keras' name for Adam's beta1); only Adam has it: Adam(beta1={value})",
+    ("beta_1", "Adam"): "(that is Keras' name); write {cls}(beta1={value})",
+    ("beta_2", None): "(Keras' name for Adam's beta2); only Adam has it: Adam(beta2={value})",
+    ("beta_2", "Adam"): "(that is Keras' name); write {cls}(beta2={value})",
+    ("momentum", None): "(Keras' and PyTorch's name); momentum is its own optimizer here: Momentum(beta={value})",
+    ("momentum", "Momentum"): "(that is Keras' and PyTorch's name); write Momentum(beta={value})",
+    ("momentum", "RMSProp"): (
+        "(Keras and PyTorch can add momentum to RMSprop; the course's RMSProp has none, and RMSProp "
+        "with momentum is Adam); write Adam(beta1={value})"
+    ),
+    ("momentum", "Adam"): "(Adam's momentum is its first average); write {cls}(beta1={value})",
+    ("rho", None): "(Keras' name for RMSprop's fraction of the average kept); write RMSProp(beta={value})",
+    ("initial_accumulator_value", None): "(Keras' and PyTorch's name); write AdaGrad(initial_accumulator={value})",
+    ("weight_decay", None): (
+        "(PyTorch's {cls}(weight_decay=...) adds weight_decay * theta to the gradient, which is L2: write "
+        "{cls}(l2={value}); Keras' weight_decay shrinks the weights directly instead, which is decoupled "
+        "weight decay: AdamW(weight_decay={value}))"
+    ),
+    ("nesterov", None): "(Nesterov's look-ahead is an option of Momentum); write Momentum(beta=0.9, nesterov={value})",
+    ("amsgrad", None): "(AMSGrad is an option of Adam and AdamW); write Adam(amsgrad={value})",
+    ("clipnorm", None): (
+        "(Keras' clipnorm clips each array by its own norm, which turns the step; the course clips all "
+        "gradients together by their global norm); write {cls}(global_clipnorm={value})"
+    ),
+    ("clipvalue", None): (
+        "(clipping each number on its own turns the step; the course clips all gradients together "
+        "by their global norm); write {cls}(global_clipnorm=1.0)"
+    ),
+    ("max_norm", None): "(PyTorch's clip_grad_norm_ argument); write {cls}(global_clipnorm={value})",
+    ("decay", None): "(a learning rate that changes with the step is a schedule here); write "
+    "{cls}(lr=ExponentialDecay(lr=0.01, decay_rate=0.5, decay_steps=100)) with adamcourse.schedules",
+    ("lr_decay", None): "(a learning rate that changes with the step is a schedule here); write "
+    "{cls}(lr=ExponentialDecay(lr=0.01, decay_rate=0.5, decay_steps=100)) with adamcourse.schedules",
+}
+
+
+def _unknown_argument(cls: type, name: str, value: Any, known: list[str]) -> str:
+    owner = cls.__name__
+    for key in [(name, base.__name__) for base in cls.__mro__] + [(name, None)]:
+        if key in _FRAMEWORK_NAMES:
+            pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (0.9, 0.999)
+            hint = _FRAMEWORK_NAMES[key].format(cls=owner, value=repr(value), b1=repr(pair[0]), b2=repr(pair[1]))
+            return f"{owner} has no argument `{name}` {hint}."
+    close = difflib.get_close_matches(name, known, n=1)
+    guess = f" Did you mean `{close[0]}`?" if close else ""
+    return f"{owner} has no argument `{name}`.{guess} Its arguments are: {', '.join(known)}."
+
+
+def _learning_rate(owner: str, value: Any, hint: str) -> LearningRate:
+    """A positive number, or a schedule: a function of the step (tried once here, at step 0)."""
+    if isinstance(value, type):
+        raise TypeError(
+            f"{owner}: lr is the class {value.__name__}, not a number or a schedule; build one first, "
+            f"e.g. lr={value.__name__}(...)."
+        )
+    if callable(value):
+        _scheduled_lr(owner, value, 0)  # a broken schedule fails now, not in the middle of a run
+        return value
+    return _positive_finite(owner, "lr", value, f"{hint} A schedule from adamcourse.schedules works too.")
+
+
+def _scheduled_lr(owner: str, schedule: Callable[[int], Any], step: int) -> float:
+    """``schedule(step)`` as a Python float (a NumPy float64 would upcast float32 arrays)."""
+    value = schedule(step)
+    number = None
+    if not isinstance(value, (bool, np.bool_, str, bytes)) and np.ndim(value) == 0:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+    if number is None:
+        raise TypeError(
+            f"{owner}: the schedule lr={schedule!r} returned {value!r} for step {step}; a schedule must "
+            f"return one number, the learning rate of that step."
+        )
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(
+            f"{owner}: the schedule lr={schedule!r} returned {number!r} for step {step} (update t={step + 1}); "
+            f"a learning rate must be a finite number >= 0."
+        )
+    return number
+
+
 def _leaves(tree: Any, what: str, owner: str) -> dict[Any, np.ndarray]:
     """A dict view of params or grads; a bare array is stored under the key None."""
     if isinstance(tree, np.ndarray):
@@ -151,6 +254,69 @@ def _rebuild(leaves: dict[Any, np.ndarray]) -> Params:
     return leaves[None] if list(leaves) == [None] else leaves
 
 
+# --- Clipping by global norm ---------------------------------------------------
+
+
+def clip_by_global_norm(grads: Params, max_norm: float, *, eps: float = 0.0) -> tuple[Params, float]:
+    """Scale all gradients by one factor, so that together their norm is at most ``max_norm``::
+
+        norm  = sqrt(sum of g**2 over every number of every array)
+        scale = min(1, max_norm / (norm + eps))
+        g     = scale * g                                (every array, the same scale)
+
+    One scale for all arrays keeps the direction of the whole step and only
+    shortens it; clipping each array by its own norm would turn it. A
+    gradient already inside the ball comes back unchanged.
+
+    Parameters
+    ----------
+    grads : array or dict of arrays
+        The gradients of one step.
+    max_norm : float
+        The largest global norm let through.
+    eps : float
+        Added to the norm before dividing. 0 (the default) computes what
+        Keras' ``global_clipnorm`` computes. ``eps=1e-6`` computes what
+        ``torch.nn.utils.clip_grad_norm_`` computes: it always adds 1e-6, so
+        a clipped gradient ends just inside the ball, and clipping starts at
+        a norm of ``max_norm - 1e-6``.
+
+    Returns
+    -------
+    clipped : array or dict of arrays
+        New arrays, in the gradients' shapes and dtypes (the input is not changed).
+    norm : float
+        The global norm before clipping (what PyTorch's function returns).
+    """
+    owner = "clip_by_global_norm"
+    leaves = _leaves(grads, "grads", owner)
+    max_norm = _positive_finite(owner, "max_norm", max_norm, "Try max_norm=1.0.")
+    eps = _non_negative(owner, "eps", eps, "Use eps=0 (Keras' global_clipnorm) or eps=1e-6 (PyTorch's clip_grad_norm_).")
+    clipped, norm = _clip_leaves(leaves, max_norm, eps, owner)
+    return _rebuild(clipped), norm
+
+
+def _clip_leaves(leaves: dict[Any, np.ndarray], max_norm: float, eps: float, owner: str):
+    norm = _global_norm(leaves, owner)
+    scale = min(1.0, max_norm / (norm + eps))
+    # a Python float scale keeps float32 float32; asarray keeps a 0-d array an array
+    return {key: np.asarray(g * scale) for key, g in leaves.items()}, norm
+
+
+def _global_norm(leaves: dict[Any, np.ndarray], owner: str) -> float:
+    # summed in float64: a float32 square overflows for gradients above 1.8e19
+    norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in leaves.values()))
+    if not math.isfinite(norm):
+        counts = {key: int(g.size - np.count_nonzero(np.isfinite(g))) for key, g in leaves.items()}
+        where = ", ".join(f"{_name('grads', key)} has {n}" for key, n in counts.items() if n) or "none is"
+        raise FloatingPointError(
+            f"{owner}: the global norm of the gradients is {norm}, so no scale can clip them ({where} NaN or "
+            f"Inf value(s)). This usually means the loss has diverged: lower the learning rate or check "
+            f"the gradient function."
+        )
+    return norm
+
+
 # Big arrays are updated in blocks that fit in the CPU cache: the same
 # elementwise math, but each number travels from memory once instead of once
 # per NumPy operation. This is what keeps the readable code fast.
@@ -160,9 +326,74 @@ _BLOCK = 1 << 15
 @dataclass(frozen=True)
 class Optimizer:
     """Base class: input checks, dicts of arrays and blocking live here, so
-    each optimizer only writes its update rule for one array (``_update``)."""
+    each optimizer only writes its update rule for one array (``_update``).
+
+    Before that rule, every optimizer can change the gradients in two ways::
+
+        g = g * min(1, global_clipnorm / norm)    (norm: of all gradients together)
+        g = g + l2 * theta                        (L2 regularisation)
+
+    Parameters (keyword-only, for every optimizer)
+    ----------------------------------------------
+    l2 : float
+        Adds ``l2 * theta`` to the gradient: the gradient of
+        ``(l2 / 2) * sum(theta**2)`` added to the loss. This is what PyTorch's
+        ``weight_decay`` means for SGD, Adagrad, RMSprop and Adam. Adam then
+        divides it by ``sqrt(v_hat)`` like the rest of the gradient, which is
+        why AdamW decays the weights directly instead.
+    global_clipnorm : float or None
+        Clips all gradients together by their global norm, before ``l2`` is
+        added (see :func:`clip_by_global_norm`; Keras' ``global_clipnorm``).
+
+    ``lr`` may be a number or a schedule (:mod:`adamcourse.schedules`): update
+    ``t`` (counted from 1) uses ``lr(t - 1)``, see :meth:`_lr_at`.
+    """
 
     State: ClassVar[type]
+    # Keyword-only, so that Adam(0.01) still means lr=0.01.
+    l2: float = field(default=0.0, kw_only=True)
+    global_clipnorm: float | None = field(default=None, kw_only=True)
+
+    def __new__(cls, *args, **kwargs):
+        # The generated __init__ would answer Keras' or PyTorch's name for a
+        # setting with a bare "unexpected keyword argument"; name ours instead.
+        known = [f.name for f in sorted(fields(cls), key=lambda f: f.kw_only) if f.init]  # lr first
+        for name, value in kwargs.items():
+            if name not in known:
+                raise TypeError(_unknown_argument(cls, name, value, known))
+        return super().__new__(cls)
+
+    def _check_shared(self, lr_hint: str) -> None:
+        """Checks the settings every optimizer has: lr (a number or a schedule), l2, global_clipnorm."""
+        self._set("lr", _learning_rate(self._owner, self.lr, lr_hint))
+        self._set("l2", _non_negative(self._owner, "l2", self.l2, "Try l2=1e-4, or 0 for none."))
+        if self.global_clipnorm is not None:
+            hint = "Try global_clipnorm=1.0, or None for no clipping."
+            self._set("global_clipnorm", _positive_finite(self._owner, "global_clipnorm", self.global_clipnorm, hint))
+
+    def _lr_at(self, t: int) -> float:
+        """The step size of update ``t`` (counted from 1): ``lr``, or ``lr(t - 1)`` for a schedule.
+
+        A schedule gets the number of updates already made, 0 on the first,
+        as Keras' schedules and PyTorch's schedulers count.
+        """
+        if callable(self.lr):
+            return _scheduled_lr(self._owner, self.lr, t - 1)
+        return self.lr
+
+    def _gradients(self, p_leaves: dict, g_leaves: dict) -> dict:
+        """The gradients the update rule sees: clipped together, in each parameter's dtype, plus L2."""
+        if self.global_clipnorm is not None:
+            g_leaves, _ = _clip_leaves(g_leaves, self.global_clipnorm, 0.0, self._owner)
+        out = {}
+        for key, p in p_leaves.items():
+            g = g_leaves[key]
+            if g.dtype != p.dtype:
+                g = g.astype(p.dtype)  # frameworks update in the parameter's precision too
+            if self.l2:
+                g = g + self.l2 * p  # after clipping, as in PyTorch: clip_grad_norm_, then step()
+            out[key] = g
+        return out
 
     # The per-array update rule: new params and new slots from old ones.
     def _update(self, p: np.ndarray, g: np.ndarray, t: int, *slots: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -196,12 +427,10 @@ class Optimizer:
         self._check_match(p_leaves, g_leaves)
         slot_leaves = self._check_state(state, p_leaves)
         t = state.t + 1  # the paper counts steps from 1: t is incremented before it is used
+        g_leaves = self._gradients(p_leaves, g_leaves)
         new_p, new_slots = {}, {name: {} for name in slot_leaves}
         for key, p in p_leaves.items():
-            g = g_leaves[key]
-            if g.dtype != p.dtype:
-                g = g.astype(p.dtype)  # frameworks update in the parameter's precision too
-            results = self._step_array(p, g, t, [slot_leaves[n][key] for n in slot_leaves], key)
+            results = self._step_array(p, g_leaves[key], t, [slot_leaves[n][key] for n in slot_leaves], key)
             new_p[key] = results[0]
             for name, value in zip(slot_leaves, results[1:]):
                 new_slots[name][key] = value
@@ -212,7 +441,7 @@ class Optimizer:
         """A short name for legends: the class and the settings that differ from the defaults."""
         changed = [
             f"{f.name}={getattr(self, f.name)!r}"
-            for f in fields(self)
+            for f in sorted(fields(self), key=lambda f: f.kw_only)  # lr first, the shared options last
             if f.repr and getattr(self, f.name) != f.default
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
@@ -319,18 +548,18 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    lr : float
-        Step size (alpha).
+    lr : float or schedule
+        Step size (alpha), or a schedule of it (:mod:`adamcourse.schedules`).
     """
 
-    lr: float = 0.01
+    lr: LearningRate = 0.01
     State: ClassVar[type] = SGDState
 
     def __post_init__(self):
-        self._set("lr", _positive_finite("SGD", "lr", self.lr, "Try lr=0.01."))
+        self._check_shared("Try lr=0.01.")
 
     def _update(self, p, g, t):
-        return (p - self.lr * g,)
+        return (p - self._lr_at(t) * g,)
 
     @classmethod
     def like_keras(cls, **overrides):
@@ -371,8 +600,8 @@ class Momentum(Optimizer):
 
     Parameters
     ----------
-    lr : float
-        Step size (alpha).
+    lr : float or schedule
+        Step size (alpha), or a schedule of it (:mod:`adamcourse.schedules`).
     beta : float
         Fraction of the velocity kept each step, in [0, 1). ``beta=0`` is SGD.
     nesterov : bool
@@ -385,26 +614,27 @@ class Momentum(Optimizer):
     initialization and momentum in deep learning", ICML 2013.
     """
 
-    lr: float = 0.01
+    lr: LearningRate = 0.01
     beta: float = 0.9
     nesterov: bool = False
     velocity: Literal["step", "gradient"] = "step"
     State: ClassVar[type] = MomentumState
 
     def __post_init__(self):
-        self._set("lr", _positive_finite("Momentum", "lr", self.lr, "Try lr=0.01."))
+        self._check_shared("Try lr=0.01.")
         self._set("beta", _beta("Momentum", "beta", self.beta, 0.9))
         self._set("nesterov", _flag("Momentum", "nesterov", self.nesterov))
         _choice("Momentum", "velocity", self.velocity, ("step", "gradient"))
 
     def _update(self, p, g, t, velocity):
+        lr = self._lr_at(t)
         if self.velocity == "step":
-            velocity = self.beta * velocity - self.lr * g
-            step = self.beta * velocity - self.lr * g if self.nesterov else velocity
+            velocity = self.beta * velocity - lr * g
+            step = self.beta * velocity - lr * g if self.nesterov else velocity
             return p + step, velocity
         velocity = self.beta * velocity + g
         direction = g + self.beta * velocity if self.nesterov else velocity
-        return p - self.lr * direction, velocity
+        return p - lr * direction, velocity
 
     @classmethod
     def like_keras(cls, **overrides):
@@ -438,8 +668,8 @@ class AdaGrad(Optimizer):
 
     Parameters
     ----------
-    lr : float
-        Step size (alpha).
+    lr : float or schedule
+        Step size (alpha), or a schedule of it (:mod:`adamcourse.schedules`).
     eps : float
         Keeps the division finite while ``v`` is 0.
     initial_accumulator : float
@@ -454,14 +684,14 @@ class AdaGrad(Optimizer):
     Learning and Stochastic Optimization", JMLR 2011.
     """
 
-    lr: float = 0.01
+    lr: LearningRate = 0.01
     eps: float = 1e-8
     initial_accumulator: float = 0.0
     eps_inside_sqrt: bool = False
     State: ClassVar[type] = AdaGradState
 
     def __post_init__(self):
-        self._set("lr", _positive_finite("AdaGrad", "lr", self.lr, "Try lr=0.01."))
+        self._check_shared("Try lr=0.01.")
         self._set("eps", _positive_finite("AdaGrad", "eps", self.eps, "Try eps=1e-8."))
         self._set(
             "initial_accumulator",
@@ -475,7 +705,7 @@ class AdaGrad(Optimizer):
     def _update(self, p, g, t, v):
         v = v + g * g
         denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
-        return p - self.lr * g / denom, v
+        return p - self._lr_at(t) * g / denom, v
 
     @classmethod
     def like_keras(cls, **overrides):
@@ -511,8 +741,8 @@ class RMSProp(Optimizer):
 
     Parameters
     ----------
-    lr : float
-        Step size (alpha).
+    lr : float or schedule
+        Step size (alpha), or a schedule of it (:mod:`adamcourse.schedules`).
     beta : float
         Fraction of the average kept each step (Keras: rho, PyTorch: alpha).
     eps : float
@@ -528,14 +758,14 @@ class RMSProp(Optimizer):
     Neural Networks for Machine Learning, 2012.
     """
 
-    lr: float = 0.001
+    lr: LearningRate = 0.001
     beta: float = 0.9
     eps: float = 1e-8
     eps_inside_sqrt: bool = False
     State: ClassVar[type] = RMSPropState
 
     def __post_init__(self):
-        self._set("lr", _positive_finite("RMSProp", "lr", self.lr, "Try lr=0.001."))
+        self._check_shared("Try lr=0.001.")
         self._set("beta", _beta("RMSProp", "beta", self.beta, 0.9))
         self._set("eps", _positive_finite("RMSProp", "eps", self.eps, "Try eps=1e-8."))
         self._set("eps_inside_sqrt", _flag("RMSProp", "eps_inside_sqrt", self.eps_inside_sqrt))
@@ -543,7 +773,7 @@ class RMSProp(Optimizer):
     def _update(self, p, g, t, v):
         v = ema(v, g * g, self.beta)
         denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
-        return p - self.lr * g / denom, v
+        return p - self._lr_at(t) * g / denom, v
 
     @classmethod
     def like_keras(cls, **overrides):
@@ -580,8 +810,8 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    lr : float
-        Step size (alpha). Each step moves a parameter by about lr at most.
+    lr : float or schedule
+        Step size (alpha), or a schedule of it (:mod:`adamcourse.schedules`). Each step moves a parameter by about lr at most.
     beta1, beta2 : float
         Fractions of the two averages kept each step, in [0, 1).
     eps : float
@@ -604,7 +834,7 @@ class Adam(Optimizer):
     ICLR 2015, Algorithm 1.
     """
 
-    lr: float = 0.001
+    lr: LearningRate = 0.001
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
@@ -614,7 +844,7 @@ class Adam(Optimizer):
 
     def __post_init__(self):
         owner = type(self).__name__
-        self._set("lr", _positive_finite(owner, "lr", self.lr, "Try lr=0.001."))
+        self._check_shared("Try lr=0.001.")
         self._set("beta1", _beta(owner, "beta1", self.beta1, 0.9))
         self._set("beta2", _beta(owner, "beta2", self.beta2, 0.999))
         self._set("eps", _positive_finite(owner, "eps", self.eps, "Try eps=1e-8."))
@@ -633,12 +863,12 @@ class Adam(Optimizer):
         if self.eps_hat:
             # Keras works out this step size in the parameter's own precision;
             # doing the same keeps float32 runs equal to Keras' to the last bit.
-            one, lr, beta1, beta2 = (p.dtype.type(x) for x in (1, self.lr, self.beta1, self.beta2))
+            one, lr, beta1, beta2 = (p.dtype.type(x) for x in (1, self._lr_at(t), self.beta1, self.beta2))
             lr_t = lr * np.sqrt(one - beta2**t) / (one - beta1**t)
             p = p - lr_t * m / (np.sqrt(v_used) + self.eps)
         else:
             m_hat, v_hat = debias(m, self.beta1, t), debias(v_used, self.beta2, t)
-            p = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            p = p - self._lr_at(t) * m_hat / (np.sqrt(v_hat) + self.eps)
         return (p, m, v, v_max) if self.amsgrad else (p, m, v)
 
     @classmethod
@@ -681,14 +911,21 @@ class AdamW(Adam):
     def __post_init__(self):
         super().__post_init__()
         self._set("weight_decay", _non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
+        if self.l2 and self.weight_decay:
+            raise ValueError(
+                f"AdamW: l2={self.l2!r} and weight_decay={self.weight_decay!r} are two ways to shrink the weights; "
+                f"choose one: AdamW(weight_decay=...) decays them directly, Adam(l2=...) adds l2 * theta to "
+                f"the gradient."
+            )
 
     def _update(self, p, g, t, *slots):
         # Both frameworks decay first, with the same lr as the Adam step; each
         # rounds it its own way, and we follow the one we are asked to match.
+        lr = self._lr_at(t)  # a scheduled lr scales the decay too, in both frameworks
         if self.eps_hat:
-            p = p - p * self.weight_decay * self.lr  # Keras: variable - variable * wd * lr
+            p = p - p * self.weight_decay * lr  # Keras: variable - variable * wd * lr
         else:
-            p = p * (1 - self.lr * self.weight_decay)  # PyTorch: param.mul_(1 - lr * wd)
+            p = p * (1 - lr * self.weight_decay)  # PyTorch: param.mul_(1 - lr * wd)
         return super()._update(p, g, t, *slots)
 
     @classmethod

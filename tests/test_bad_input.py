@@ -8,6 +8,7 @@ message must contain (the parameter's name, then the fix).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -170,3 +171,58 @@ def test_good_values_at_the_edges_are_accepted(cls):
     assert opt.lr == 1.0 and isinstance(opt.lr, float)
     out, _ = opt.step(P, np.ones(3), opt.init(P))
     assert np.all(np.isfinite(out))
+
+
+# --- Keras' and PyTorch's argument names ------------------------------------------------------
+# Each row: the call a learner types, and the course's call the message must name, which must work.
+
+FRAMEWORK_NAMES = [
+    (Adam, {"learning_rate": 0.001}, "that is Keras' name", "Adam(lr=0.001)"),
+    (SGD, {"learning_rate": 0.1}, "that is Keras' name", "SGD(lr=0.1)"),
+    (Adam, {"alpha": 0.001}, "the paper's symbol for the step size", "Adam(lr=0.001)"),
+    (RMSProp, {"alpha": 0.99}, "PyTorch's name", "RMSProp(beta=0.99)"),
+    (Adam, {"epsilon": 1e-07}, "that is Keras' name", "Adam(eps=1e-07)"),
+    (AdaGrad, {"epsilon": 1e-07}, "that is Keras' name", "AdaGrad(eps=1e-07)"),
+    (SGD, {"epsilon": 1e-07}, "SGD divides by nothing", None),
+    (Adam, {"betas": (0.9, 0.99)}, "that is PyTorch's name", "Adam(beta1=0.9, beta2=0.99)"),
+    (AdamW, {"betas": (0.8, 0.9)}, "that is PyTorch's name", "AdamW(beta1=0.8, beta2=0.9)"),
+    (RMSProp, {"betas": (0.9, 0.999)}, "only Adam has them", "Adam(beta1=0.9, beta2=0.999)"),
+    (Adam, {"beta_1": 0.8}, "that is Keras' name", "Adam(beta1=0.8)"),
+    (Adam, {"beta_2": 0.99}, "that is Keras' name", "Adam(beta2=0.99)"),
+    (Momentum, {"beta_1": 0.8}, "only Adam has it", "Adam(beta1=0.8)"),
+    (Momentum, {"momentum": 0.9}, "Keras' and PyTorch's name", "Momentum(beta=0.9)"),
+    (SGD, {"momentum": 0.9}, "momentum is its own optimizer here", "Momentum(beta=0.9)"),
+    (Adam, {"momentum": 0.9}, "Adam's momentum is its first average", "Adam(beta1=0.9)"),
+    (RMSProp, {"momentum": 0.9}, "the course's RMSProp has none", "Adam(beta1=0.9)"),
+    (RMSProp, {"rho": 0.95}, "Keras' name", "RMSProp(beta=0.95)"),
+    (AdaGrad, {"initial_accumulator_value": 0.1}, "Keras' and PyTorch's name", "AdaGrad(initial_accumulator=0.1)"),
+    (Adam, {"weight_decay": 0.01}, "adds weight_decay \\* theta to the gradient, which is L2", "Adam(l2=0.01)"),
+    (Adam, {"weight_decay": 0.01}, "decoupled weight decay", "AdamW(weight_decay=0.01)"),
+    (SGD, {"weight_decay": 0.001}, "which is L2", "SGD(l2=0.001)"),
+    (RMSProp, {"weight_decay": 0.001}, "which is L2", "RMSProp(l2=0.001)"),
+    (SGD, {"nesterov": True}, "an option of Momentum", "Momentum(beta=0.9, nesterov=True)"),
+    (Adam, {"nesterov": True}, "an option of Momentum", "Momentum(beta=0.9, nesterov=True)"),
+    (RMSProp, {"amsgrad": True}, "an option of Adam and AdamW", "Adam(amsgrad=True)"),
+    (Adam, {"clipnorm": 1.0}, "clips each array by its own norm", "Adam(global_clipnorm=1.0)"),
+    (SGD, {"clipvalue": 0.5}, "clipping each number on its own turns the step", "SGD(global_clipnorm=1.0)"),
+    (Adam, {"max_norm": 2.0}, "clip_grad_norm_", "Adam(global_clipnorm=2.0)"),
+    (AdaGrad, {"lr_decay": 0.01}, "is a schedule here", None),
+    (SGD, {"decay": 0.01}, "is a schedule here", None),
+    # not a framework's name: a typo gets the closest argument and the list
+    (Adam, {"bata1": 0.9}, r"Did you mean `beta1`\? Its arguments are: lr, beta1, beta2, eps", None),
+]
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, why, fix", FRAMEWORK_NAMES, ids=[f"{c.__name__}-{next(iter(k))}" for c, k, _, _ in FRAMEWORK_NAMES]
+)
+def test_a_frameworks_argument_name_gets_the_courses(cls, kwargs, why, fix):
+    name = next(iter(kwargs))
+    with pytest.raises(TypeError, match=rf"^{cls.__name__} has no argument `{name}`") as error:
+        cls(**kwargs)
+    message = str(error.value)
+    assert re.search(why, message), message
+    if fix is not None:
+        assert f"write {fix}" in message or f": {fix}" in message, message
+        namespace = {c.__name__: c for c in ALL}
+        assert isinstance(eval(fix, namespace), tuple(ALL))  # the advice is a call that works
