@@ -18,11 +18,14 @@ right answer and from the other known mistakes. Points follow one rule
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import itertools
 import os
+import sys
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -597,11 +600,16 @@ def check(exercise: Exercise, fn: Callable):
     its score, so nbgrader grades exactly as ``adamcourse grade`` does.
     Otherwise it returns None and the cell shows the feedback only.
     """
-    verdict = run_check(exercise, fn)
+    if not os.environ.get("NBGRADER_EXECUTION"):
+        print(feedback(verdict := run_check(exercise, fn)))
+        return None
+    # nbgrader zeroes a grade cell that writes anything to stderr: the learner's
+    # prints and warnings go to stdout, so only the verdict decides.
+    with contextlib.redirect_stderr(sys.stdout), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        verdict = run_check(exercise, fn)
     print(feedback(verdict))
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return points(exercise, verdict)
-    return None
+    return points(exercise, verdict)
 
 
 def points(exercise: Exercise, verdict: Verdict) -> float:
