@@ -14,9 +14,12 @@ on Keras tensors too)::
     model.compile(optimizer=to_keras(Adam.like_keras()), loss=...)   # = keras.optimizers.Adam()
 
 Hyperparameters keep the NumPy library's names (``beta1``, ``beta2``,
-``eps``, ``eps_hat``, ``amsgrad``, ...), except the step size: Keras' base
-class requires it to be called ``learning_rate`` (the NumPy ``lr``), which
-also lets it be a Keras learning-rate schedule.
+``eps``, ``eps_hat``, ``amsgrad``, ``l2``, ...), except the step size: Keras'
+base class requires it to be called ``learning_rate`` (the NumPy ``lr``), which
+also lets it be a Keras learning-rate schedule, or a course schedule
+(:mod:`adamcourse.schedules`), which becomes its Keras twin
+(:func:`to_keras_schedule`). ``global_clipnorm`` is Keras' own option, which
+computes what the NumPy library's does.
 
 Importing this module imports Keras; ``import adamcourse`` alone does not.
 """

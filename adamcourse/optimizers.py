@@ -172,12 +172,12 @@ _FRAMEWORK_NAMES = {
 }
 
 
-def _unknown_argument(cls: type, name: str, value: Any, known: list[str]) -> str:
+def _unknown_argument(cls: type, name: str, value: Any, known: list[str], names: dict = _FRAMEWORK_NAMES) -> str:
     owner = cls.__name__
     for key in [(name, base.__name__) for base in cls.__mro__] + [(name, None)]:
-        if key in _FRAMEWORK_NAMES:
+        if key in names:
             pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (0.9, 0.999)
-            hint = _FRAMEWORK_NAMES[key].format(cls=owner, value=repr(value), b1=repr(pair[0]), b2=repr(pair[1]))
+            hint = names[key].format(cls=owner, value=repr(value), b1=repr(pair[0]), b2=repr(pair[1]))
             return f"{owner} has no argument `{name}` {hint}."
     close = difflib.get_close_matches(name, known, n=1)
     guess = f" Did you mean `{close[0]}`?" if close else ""

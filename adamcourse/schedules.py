@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Union
 
-from adamcourse.optimizers import _non_negative, _positive_finite
+from adamcourse.optimizers import _non_negative, _positive_finite, _unknown_argument
 
 __all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "LinearWarmup"]
 
@@ -43,8 +43,39 @@ def _whole(owner: str, name: str, value: Any, smallest: int, hint: str) -> int:
     return int(value)
 
 
+# Keras' and PyTorch's names for the schedules' settings, and what to write here
+# instead (looked up as in adamcourse.optimizers: (name, class), then (name, None)).
+_FRAMEWORK_NAMES = {
+    ("initial_learning_rate", None): "(that is Keras' name); write {cls}(lr={value}, ...)",
+    ("learning_rate", None): "(that is Keras' name); write {cls}(lr={value}, ...)",
+    ("alpha", "CosineDecay"): "(Keras' alpha is the floor as a fraction of lr); "
+    "write CosineDecay(lr=..., decay_steps=..., min_lr=alpha * lr)",
+    ("warmup_steps", None): "(Keras' CosineDecay has a warmup inside; here a warmup goes in front of any schedule); "
+    "write LinearWarmup(steps={value}, then={cls}(...))",
+    ("warmup_target", None): "(the warmup climbs to the lr where the next schedule starts); "
+    "write LinearWarmup(steps=..., then=CosineDecay(lr={value}, decay_steps=...))",
+    ("T_max", None): "(PyTorch's CosineAnnealingLR); write CosineDecay(lr=..., decay_steps={value})",
+    ("eta_min", None): "(PyTorch's CosineAnnealingLR); write CosineDecay(lr=..., decay_steps=..., min_lr={value})",
+    ("gamma", None): "(PyTorch's factor per step); write ExponentialDecay(lr=..., decay_rate={value})",
+    ("milestones", None): "(PyTorch's MultiStepLR); write StepDecay(boundaries={value}, values=(...))",
+    ("step_size", None): "(PyTorch's StepLR); "
+    "write ExponentialDecay(lr=..., decay_rate=gamma, decay_steps={value}, staircase=True)",
+    ("start_factor", None): "(PyTorch's LinearLR scales lr; here the warmup starts at a learning rate); "
+    "write LinearWarmup(steps=..., then=..., start_lr=start_factor * lr)",
+    ("total_iters", None): "(PyTorch's LinearLR); write LinearWarmup(steps={value}, then=...)",
+}
+
+
 class Schedule:
     """Base class: ``lr = schedule(step)``, with ``step`` = updates already made (0, 1, 2, ...)."""
+
+    def __new__(cls, *args, **kwargs):
+        # as for the optimizers: Keras' or PyTorch's name for a setting gets ours, not a bare TypeError
+        known = [f.name for f in fields(cls) if f.init]
+        for name, value in kwargs.items():
+            if name not in known:
+                raise TypeError(_unknown_argument(cls, name, value, known, _FRAMEWORK_NAMES))
+        return super().__new__(cls)
 
     def __call__(self, step: int) -> float:
         raise NotImplementedError

@@ -167,6 +167,7 @@ def test_keras_parity(keras, case):
     params, grads = _problem(np.float32)
     our_params, state = _ours(ours, params, grads)
     _assert_same(our_params, _run_keras(keras, make(keras), params, grads, l2), np.float32, case)
+    assert state.t == STEPS
 
 
 def test_keras_per_variable_clipnorm_is_not_the_same(keras):

@@ -16,7 +16,13 @@ import pytest
 
 from adamcourse import SGD, Adam, AdamW, Momentum, RMSProp
 from adamcourse.optimizers import _BLOCK
-from adamcourse.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, StepDecay
+from adamcourse.schedules import (
+    Constant,
+    CosineDecay,
+    ExponentialDecay,
+    LinearWarmup,
+    StepDecay,
+)
 
 # The runs of tests/test_parity.py: 20 steps of random gradients whose scale jumps about, with one
 # array of tiny gradients; float64 to rtol 1e-10, float32 to a few ulps.
@@ -178,7 +184,7 @@ def test_a_schedule_gives_the_same_steps_in_the_blocked_path():
     grads = [rng.normal(size=size) for _ in range(5)]
     opt = Adam(lr=LinearWarmup(steps=2, then=CosineDecay(lr=0.01, decay_steps=2)))
     whole, _ = _ours(opt, x, grads)
-    split = lambda a: {i: a[i : i + piece] for i in range(0, size, piece)}  # noqa: E731
+    split = lambda a: {i: a[i : i + piece] for i in range(0, size, piece)}
     pieces, _ = _ours(opt, split(x), [split(g) for g in grads])
     np.testing.assert_array_equal(whole, np.concatenate(list(pieces.values())))
     assert not np.allclose(whole, _ours(Adam(lr=0.01), x, grads)[0])  # and the schedule mattered
@@ -202,6 +208,18 @@ BAD = [
     (lambda: LinearWarmup(steps=5, then=CosineDecay), TypeError, r"then is the class CosineDecay; build one first"),
     (lambda: LinearWarmup(steps=5, then="0.01"), TypeError, r"then must be a number"),
     (lambda: Constant(0), ValueError, r"Constant: lr must be a positive finite number"),
+    # Keras' and PyTorch's names get the course's
+    (lambda: CosineDecay(initial_learning_rate=0.01, decay_steps=10), TypeError,
+     r"CosineDecay has no argument `initial_learning_rate` \(that is Keras' name\); write CosineDecay\(lr=0.01"),
+    (lambda: CosineDecay(lr=0.01, decay_steps=10, alpha=0.1), TypeError, r"min_lr=alpha \* lr"),
+    (lambda: CosineDecay(lr=0.01, decay_steps=90, warmup_steps=10), TypeError,
+     r"write LinearWarmup\(steps=10, then=CosineDecay\(\.\.\.\)\)"),
+    (lambda: CosineDecay(lr=0.01, T_max=10), TypeError, r"PyTorch's CosineAnnealingLR.*decay_steps=10"),
+    (lambda: CosineDecay(lr=0.01, decay_steps=10, eta_min=0.001), TypeError, r"min_lr=0.001"),
+    (lambda: ExponentialDecay(lr=0.01, gamma=0.9), TypeError, r"write ExponentialDecay\(lr=\.\.\., decay_rate=0.9\)"),
+    (lambda: StepDecay(milestones=(5,), values=(0.1, 0.01)), TypeError, r"write StepDecay\(boundaries=\(5,\)"),
+    (lambda: LinearWarmup(total_iters=5, then=0.01), TypeError, r"PyTorch's LinearLR.*LinearWarmup\(steps=5"),
+    (lambda: CosineDecay(lr=0.01, decay_steps=10, min_l=0.0), TypeError, r"Did you mean `min_lr`\? Its arguments are: lr, decay_steps, min_lr"),
     # what the optimizer says about a schedule
     (lambda: Adam(lr=CosineDecay), TypeError, r"Adam: lr is the class CosineDecay.*build one first"),
     (lambda: SGD(lr=lambda step: "0.1"), TypeError, r"SGD: the schedule lr=.* returned '0.1' for step 0; a schedule must return one number"),
