@@ -56,9 +56,10 @@ PY
 
 [ "${1:-}" = "--quick" ] && exit 0
 
-# 2. `nbgrader validate` runs each notebook and fails if a grade cell errors
-#    (in a student copy the checks say "not attempted yet" and do not raise).
-#    Its kernel is the course's Python, through a kernel spec named python3.
+# 2. `nbgrader validate` runs each notebook: a lesson with its solutions passes; a
+#    student copy does not (its checks give 0 points for "not attempted yet", which
+#    is what a learner who validates an unfinished notebook should be told).
+#    .ci/nbgrader-agreement.sh runs nbgrader's autograde on the same notebooks and more.
 spec_dir=$(mktemp -d)
 trap 'rm -rf "$spec_dir"' EXIT
 mkdir -p "$spec_dir/kernels/python3"
@@ -67,15 +68,17 @@ cat > "$spec_dir/kernels/python3/kernel.json" <<JSON
  "display_name": "Python 3 (adamcourse)", "language": "python"}
 JSON
 export JUPYTER_PATH="$spec_dir" MPLBACKEND=Agg ADAMCOURSE_QUICK=1 PYTHONHASHSEED=0
+export PATH="$PWD/$venv/bin:$PATH"  # nbgrader calls alembic by name
 nbgrader="$PWD/$venv/bin/nbgrader"
 status=0
 for notebook in "${notebooks[@]}"; do
     # from the notebook's own folder, as a learner runs it
     out=$(cd "$(dirname "$notebook")" && "$nbgrader" validate "$(basename "$notebook")" 2>&1) || true
-    if grep -q "Success! Your notebook passes all the tests." <<<"$out"; then
-        echo "ok   nbgrader validate $notebook"
+    if [[ "$notebook" == */student/* ]]; then want="VALIDATION FAILED"; else want="Success! Your notebook passes all the tests."; fi
+    if grep -q "$want" <<<"$out"; then
+        echo "ok   nbgrader validate $notebook ($want)"
     else
-        echo "FAIL nbgrader validate $notebook"
+        echo "FAIL nbgrader validate $notebook (expected: $want)"
         echo "$out" | tail -20
         status=1
     fi

@@ -273,7 +273,7 @@ def program(solution: str, cells: tuple, assignment: Assignment | None = None) -
     pending = set(needed)
     while pending:
         name = pending.pop()
-        for index, (code, needs, binds) in enumerate(statements):
+        for index, (_, needs, binds) in enumerate(statements):
             if name in binds and index not in chosen:
                 chosen.add(index)
                 pending |= needs - binds - {n for i in chosen for n in statements[i][2]}

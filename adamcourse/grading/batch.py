@@ -254,7 +254,7 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
     workers = max(1, min(workers or os.cpu_count() or 1, max(len(pending), 1)))
     bar = _Progress(len(pending), progress)
     by_student: dict[str, list[ExerciseResult]] = {}
-    for attempt in range(2):  # a worker process that dies takes its pool with it: retry those once
+    for _attempt in range(2):  # a worker process that dies takes its pool with it: retry those once
         broken = []
         if not pending:
             break

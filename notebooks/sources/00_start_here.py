@@ -23,12 +23,15 @@
 #   only imports the library.
 # * **Exercises.** Cells marked *Exercise* ask you to complete a function. In the student copy the
 #   body is `raise NotImplementedError()`: replace that line with your code. In the full copy you
-#   see the course's solution between `# BEGIN SOLUTION` and `# END SOLUTION`. To try an exercise
-#   there, delete the lines between the two markers and write your own, then run the check.
+#   see the course's solution between two marker comments (BEGIN and END SOLUTION). To try an
+#   exercise there, delete the lines between the markers and write your own, then run the check.
 # * **Instant checks.** The cell after each exercise runs your function on a few cases. It
 #   prints ✔ when your function is right, or ✘ with the *likely mistake* and one failing case.
 #   Until you write anything it says *not attempted yet*, and the rest of the notebook still
 #   runs: later cells use the library's own version of what you wrote.
+# * **Grading.** When your instructor grades a notebook, the grader runs each exercise cell,
+#   with whatever it uses from your other cells (helper functions, imports, constants), on test
+#   cases of its own. The check under the exercise uses the same judge: ✔ there means full marks.
 
 # %%
 # Setup: in Colab this installs the course library; Colab's own packages stay as they are.
@@ -76,8 +79,7 @@ plt.show()
 # is. Every objective in the course carries its exact gradient as `objective.grad`. At the point
 # $(0.8, 0.6)$ the gradient is $(1.6, 1.2)$: straight away from the bottom, and steep.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 theta = np.array([0.8, 0.6])
 print("f(theta)    =", round(float(bowl.f(theta)), 4))
 print("grad(theta) =", bowl.grad(theta).round(4))
@@ -102,7 +104,7 @@ print("grad(theta) =", bowl.grad(theta).round(4))
 
 # %% nbgrader={"grade": false, "grade_id": "ex00_gradient_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def gradient_step(theta, grad, lr):
-    """One step of gradient descent: theta - lr * grad."""
+    """One step of gradient descent with learning rate lr; returns the new parameters."""
     # BEGIN SOLUTION
     return theta - lr * grad
     # END SOLUTION
@@ -132,8 +134,7 @@ plt.show()
 # 20 steps it is $0.8^{20} \approx 0.0115$ of what it was, and the loss (a squared distance) has
 # fallen by $0.8^{40}$.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 distances = np.linalg.norm(trajectory.points, axis=1)
 print("distance ratio per step:", np.round(distances[1:4] / distances[:3], 4))
 print("start loss:", round(trajectory.losses[0], 4), "| loss after 20 steps:", f"{trajectory.final_loss:.3e}")
@@ -156,8 +157,8 @@ print("start loss:", round(trajectory.losses[0], 4), "| loss after 20 steps:", f
 # ### Exercise 2: a numerical gradient
 #
 # Complete `numerical_gradient(f, theta, h)`: for each coordinate `i`, build a vector `step`
-# that is zero except `step[i] = h`, and fill `grad[i]` with the central difference. `f` takes a
-# NumPy array and returns a number.
+# that is zero everywhere except for `h` in coordinate `i`, and fill `grad[i]` with the central
+# difference. `f` takes a NumPy array and returns a number.
 
 # %% nbgrader={"grade": false, "grade_id": "ex00_numerical_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def numerical_gradient(f, theta, h=1e-5):
@@ -182,8 +183,7 @@ checks.check_numerical_gradient(numerical_gradient)
 # curved Rosenbrock valley you will meet again in lesson 05. (This cell uses the course's
 # reference version of the exercise, so it runs whether or not you have solved it.)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 estimate = checks.reference("numerical_gradient")
 for objective in (bowl, rosenbrock):
     point = np.array([-0.7, 1.3])
