@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from adamcourse import validation
+
 __all__ = [
     "Objective",
     "MinibatchProblem",
@@ -449,8 +451,7 @@ def sparse_features(
         Standard deviation of the noise added to ``y``.
     seed : int
     """
-    if not 1 <= rare_count <= n:
-        raise ValueError(f"rare_count must be between 1 and n={n}, got {rare_count!r}.")
+    rare_count = validation.whole("sparse_features", "rare_count", rare_count, f"n={n} examples.", smallest=1, largest=n)
     rng = np.random.default_rng(seed)
     frequent = rng.random((n, n_frequent)) < 0.5
     rare = np.zeros((n, n_rare), dtype=bool)

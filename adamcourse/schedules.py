@@ -30,17 +30,10 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Union
 
-from adamcourse.optimizers import _non_negative, _positive_finite, _unknown_argument
+from adamcourse import validation
+from adamcourse.optimizers import _unknown_argument
 
 __all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "LinearWarmup"]
-
-
-def _whole(owner: str, name: str, value: Any, smallest: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, float) and value.is_integer()):
-        raise TypeError(f"{owner}: {name} must be a whole number of steps, got {value!r}. {hint}")
-    if value < smallest:
-        raise ValueError(f"{owner}: {name} must be a whole number >= {smallest}, got {value!r}. {hint}")
-    return int(value)
 
 
 # Keras' and PyTorch's names for the schedules' settings, and what to write here
@@ -95,7 +88,7 @@ class Constant(Schedule):
     lr: float
 
     def __post_init__(self):
-        object.__setattr__(self, "lr", _positive_finite("Constant", "lr", self.lr, "Try Constant(0.001)."))
+        object.__setattr__(self, "lr", validation.positive("Constant", "lr", self.lr, "Try Constant(0.001)."))
 
     def __call__(self, step: int) -> float:
         return self.lr
@@ -131,8 +124,8 @@ class StepDecay(Schedule):
         for name in ("boundaries", "values"):
             if isinstance(getattr(self, name), (str, bytes)) or not hasattr(getattr(self, name), "__iter__"):
                 raise TypeError(f"StepDecay: {name} must be a sequence, got {getattr(self, name)!r}. {hint}")
-        boundaries = tuple(_whole("StepDecay", "each boundary", b, 1, hint) for b in self.boundaries)
-        values = tuple(_positive_finite("StepDecay", "each value", v, hint) for v in self.values)
+        boundaries = tuple(validation.whole("StepDecay", "each boundary", b, hint, smallest=1) for b in self.boundaries)
+        values = tuple(validation.positive("StepDecay", "each value", v, hint) for v in self.values)
         if len(values) != len(boundaries) + 1:
             raise ValueError(
                 f"StepDecay: values must have one more entry than boundaries (the lr before the first "
@@ -176,13 +169,12 @@ class ExponentialDecay(Schedule):
 
     def __post_init__(self):
         hint = "For example ExponentialDecay(lr=0.01, decay_rate=0.5, decay_steps=100)."
-        object.__setattr__(self, "lr", _positive_finite("ExponentialDecay", "lr", self.lr, hint))
+        object.__setattr__(self, "lr", validation.positive("ExponentialDecay", "lr", self.lr, hint))
         object.__setattr__(
-            self, "decay_rate", _positive_finite("ExponentialDecay", "decay_rate", self.decay_rate, hint)
+            self, "decay_rate", validation.positive("ExponentialDecay", "decay_rate", self.decay_rate, hint)
         )
-        object.__setattr__(self, "decay_steps", _whole("ExponentialDecay", "decay_steps", self.decay_steps, 1, hint))
-        if not isinstance(self.staircase, bool):
-            raise TypeError(f"ExponentialDecay: staircase must be True or False, got {self.staircase!r}.")
+        object.__setattr__(self, "decay_steps", validation.whole("ExponentialDecay", "decay_steps", self.decay_steps, hint, smallest=1))
+        object.__setattr__(self, "staircase", validation.flag("ExponentialDecay", "staircase", self.staircase))
 
     def __call__(self, step: int) -> float:
         exponent = step / self.decay_steps
@@ -221,9 +213,9 @@ class CosineDecay(Schedule):
 
     def __post_init__(self):
         hint = "For example CosineDecay(lr=0.01, decay_steps=1000)."
-        object.__setattr__(self, "lr", _positive_finite("CosineDecay", "lr", self.lr, hint))
-        object.__setattr__(self, "decay_steps", _whole("CosineDecay", "decay_steps", self.decay_steps, 1, hint))
-        object.__setattr__(self, "min_lr", _non_negative("CosineDecay", "min_lr", self.min_lr, hint))
+        object.__setattr__(self, "lr", validation.positive("CosineDecay", "lr", self.lr, hint))
+        object.__setattr__(self, "decay_steps", validation.whole("CosineDecay", "decay_steps", self.decay_steps, hint, smallest=1))
+        object.__setattr__(self, "min_lr", validation.non_negative("CosineDecay", "min_lr", self.min_lr, hint))
         if self.min_lr > self.lr:
             raise ValueError(
                 f"CosineDecay: min_lr={self.min_lr!r} is above lr={self.lr!r}; the curve goes down from lr "
@@ -272,12 +264,12 @@ class LinearWarmup(Schedule):
 
     def __post_init__(self):
         hint = "For example LinearWarmup(steps=100, then=CosineDecay(lr=0.01, decay_steps=900))."
-        object.__setattr__(self, "steps", _whole("LinearWarmup", "steps", self.steps, 1, hint))
+        object.__setattr__(self, "steps", validation.whole("LinearWarmup", "steps", self.steps, hint, smallest=1))
         if isinstance(self.then, type):
             raise TypeError(f"LinearWarmup: then is the class {self.then.__name__}; build one first. {hint}")
         if not callable(self.then):
-            object.__setattr__(self, "then", Constant(_positive_finite("LinearWarmup", "then", self.then, hint)))
-        object.__setattr__(self, "start_lr", _non_negative("LinearWarmup", "start_lr", self.start_lr, hint))
+            object.__setattr__(self, "then", Constant(validation.positive("LinearWarmup", "then", self.then, hint)))
+        object.__setattr__(self, "start_lr", validation.non_negative("LinearWarmup", "start_lr", self.start_lr, hint))
 
     def __call__(self, step: int) -> float:
         if step < self.steps:

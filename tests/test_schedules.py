@@ -199,7 +199,7 @@ BAD = [
     (lambda: StepDecay(boundaries=10, values=(0.1, 0.01)), TypeError, r"boundaries must be a sequence"),
     (lambda: StepDecay(boundaries=(10,), values=(0.1, -0.01)), ValueError, r"each value must be a positive finite number"),
     (lambda: ExponentialDecay(lr=0.1, decay_rate=0.0), ValueError, r"decay_rate must be a positive finite number"),
-    (lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, decay_steps=2.5), TypeError, r"decay_steps must be a whole number"),
+    (lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, decay_steps=2.5), ValueError, r"decay_steps must be a whole number"),
     (lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, staircase="yes"), TypeError, r"staircase must be True or False"),
     (lambda: CosineDecay(lr=0.1, decay_steps=0), ValueError, r"decay_steps must be a whole number >= 1"),
     (lambda: CosineDecay(lr=0.01, decay_steps=10, min_lr=0.1), ValueError, r"min_lr=0.1 is above lr=0.01"),
