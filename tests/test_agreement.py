@@ -150,3 +150,25 @@ def test_gradescope_gives_each_student_their_own_cases(tmp_path):
     assert _student_key(tmp_path) == "1-2"
     (tmp_path / "submission_metadata.json").write_text(json.dumps({"id": 7, "users": []}))
     assert _student_key(tmp_path) == "7"
+
+
+def test_the_gradescope_bundle_grades_the_finale_and_installs_keras_for_it(tmp_path):
+    """Lesson 06's judge trains the CNN in the grader: its bundle asks for Keras, and grades."""
+    from adamcourse.grading.gradescope import make_bundle
+
+    bundle = make_bundle("06", tmp_path / "autograder.zip", limits={"time_s": 60, "memory_mb": 2048})
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundle) as z:
+        z.extractall(root / "source")
+    assert json.loads((root / "source" / "config.json").read_text())["extras"] == "grade,keras"
+    (root / "submission").mkdir()
+    nb = subs.submissions("06_mnist_keras")["right"]
+    (root / "submission" / "06_mnist_keras.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    script = root / "source" / "run_autograder"
+    script.chmod(0o755)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "ADAMCOURSE_PYTHON": sys.executable}
+    done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert [t["name"] for t in results["tests"]] == ["Exercise 1 · tuned_adagrad (2 points)"]
+    assert results["score"] == 2.0, results["tests"][0]["output"]
