@@ -609,3 +609,42 @@ def test_ema_arguments_in_the_wrong_order_are_explained():
 
     message = _message("ex04_rmsprop_step", rmsprop_step)
     assert "beta and 1 - beta are swapped" in message and "ema(average, x, beta)" in message
+
+
+def test_an_answer_computed_in_float32_is_right_and_says_so():
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        theta, grad, m, v = (np.asarray(a, np.float32) for a in (theta, grad, m, v))
+        t = t + 1
+        m = np.float32(beta1) * m + np.float32(1 - beta1) * grad
+        v = np.float32(beta2) * v + np.float32(1 - beta2) * grad**2
+        step = np.float32(lr) * (m / np.float32(1 - beta1**t)) / (np.sqrt(v / np.float32(1 - beta2**t)) + np.float32(eps))
+        return theta - step, m, v, t
+
+    assert run_check("ex05_adam_step", adam_step).passed
+    # Where float32's rounding shows (a few units in the 6th digit, after cancellation), the check says why.
+    exercise = EXERCISES["ex05_adam_step"]
+    args = exercise.cases()[1]
+    theta, m, v, t = exercise.reference(*args)
+    rounded = (np.float32(theta) * np.float32(1 + 4e-6), np.float32(m), np.float32(v), t)
+    verdict = exercise.judge(args, rounded)
+    assert verdict.passed and "right to float32 rounding" in verdict.message
+    in_float64 = (theta * (1 + 4e-6), m, v, t)  # the same difference without float32 is a real one
+    assert not exercise.judge(args, in_float64).passed
+    # float32 rounding is not a licence for real mistakes: the same in float32 without bias correction is named
+    def no_correction(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        theta, grad, m, v = (np.asarray(a, np.float32) for a in (theta, grad, m, v))
+        m = np.float32(beta1) * m + np.float32(1 - beta1) * grad
+        v = np.float32(beta2) * v + np.float32(1 - beta2) * grad**2
+        return theta - np.float32(lr) * m / (np.sqrt(v) + np.float32(eps)), m, v, t + 1
+
+    assert not run_check("ex05_adam_step", no_correction).passed
+
+
+def test_an_unknown_mistake_says_which_value_differs_first_and_by_how_much():
+    def momentum_step(theta, grad, velocity, lr, beta):
+        velocity = beta * velocity - lr * grad
+        return theta + velocity, velocity * 1.01
+
+    message = run_check("ex02_momentum_step", momentum_step).message
+    assert "`velocity` is the first returned value that differs" in message
+    assert "yours is" in message and "the reference's" in message
