@@ -89,13 +89,13 @@ class Race:
         self.frames = len(self.frame_steps)
         self.interval = interval
 
-        self.figure = plotting._fixed_layout_figure(_FIGSIZE, _DPI)
+        self.figure = plotting.fixed_layout_figure(_FIGSIZE, _DPI)
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.11, top=0.92)
         ax = self.figure.add_subplot()
         # Fewer bands and no band edges: every frame is stored in the notebook.
         plotting.contour(objective, *self.trajectories, ax=ax, **{"levels": 20, "edges": False, **kwargs})
         # contour drew the full paths; the race replaces them with growing ones.
-        full_paths = [line for line in ax.lines if line.get_label() in {plotting._legend_label(tr) for tr in self.trajectories}]
+        full_paths = [line for line in ax.lines if line.get_label() in {plotting.legend_label(tr) for tr in self.trajectories}]
         self.lines = full_paths[: len(self.trajectories)]
         self.heads = []
         for line in self.lines:
@@ -134,7 +134,7 @@ class Race:
         for line, head, points in zip(self.lines, self.heads, self.frame_data(i)):
             line.set_data(points[:, 0], points[:, 1])
             head.set_data(points[-1:, 0], points[-1:, 1])
-        self.axes.set_title(f"{plotting._title(self.trajectories[0].objective)}: step {self.frame_steps[i]}")
+        self.axes.set_title(f"{plotting.objective_title(self.trajectories[0].objective)}: step {self.frame_steps[i]}")
         return [*self.lines, *self.heads]
 
     def draw_frame(self, i: int):
@@ -201,7 +201,7 @@ def race(objective, *trajectories: Trajectory, frames: int = 60, interval: int =
         Displays as the animation; ``.frames``, ``.frame_steps`` and
         ``.frame_data(i)`` say what each frame shows.
     """
-    trajectories = plotting._check_trajectories(trajectories, "race")
+    trajectories = plotting.check_trajectories(trajectories, "race")
     if not trajectories:
         raise ValueError("race: pass at least one trajectory, e.g. race('bowl', run(Adam(lr=0.1), 'bowl')).")
     if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:

@@ -306,6 +306,8 @@ class CourseAdam(CourseOptimizer):
         Keras' "epsilon hat" form of the step.
     amsgrad : bool
         Divide by the largest ``v`` seen so far (Reddi et al. 2018).
+    bias_correction : bool
+        ``False`` leaves ``debias`` out: ``theta = theta - lr * m / (sqrt(v) + eps)``.
     **kwargs
         Keras' common optimizer options (``name``, ``weight_decay``, ``clipnorm``, ...).
 
@@ -314,12 +316,13 @@ class CourseAdam(CourseOptimizer):
     """
 
     numpy_class = numpy_optimizers.Adam
-    hyperparameters = ("beta1", "beta2", "eps", "eps_hat", "amsgrad")
+    hyperparameters = ("beta1", "beta2", "eps", "eps_hat", "amsgrad", "bias_correction")
 
     def __init__(
-        self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False, amsgrad=False, name=None, **kwargs
+        self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False, amsgrad=False, name=None,
+        bias_correction=True, **kwargs
     ):
-        hyper = dict(beta1=beta1, beta2=beta2, eps=eps, eps_hat=eps_hat, amsgrad=amsgrad)
+        hyper = dict(beta1=beta1, beta2=beta2, eps=eps, eps_hat=eps_hat, amsgrad=amsgrad, bias_correction=bias_correction)
         super().__init__(learning_rate, hyper, name=name, **kwargs)
 
     @property
@@ -341,9 +344,11 @@ class CourseAdam(CourseOptimizer):
         if self.eps_hat:
             lr_t = lr * ops.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
             self.assign_sub(variable, lr_t * m / (ops.sqrt(v_used) + self.eps))
-        else:
+        elif self.bias_correction:
             m_hat, v_hat = debias(m, self.beta1, t), debias(v_used, self.beta2, t)
             self.assign_sub(variable, lr * m_hat / (ops.sqrt(v_hat) + self.eps))
+        else:
+            self.assign_sub(variable, lr * m / (ops.sqrt(v_used) + self.eps))
 
 
 @keras.saving.register_keras_serializable(package="adamcourse")

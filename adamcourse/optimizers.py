@@ -11,6 +11,11 @@ passed in is modified: ``step`` returns new arrays and a new, frozen state.
 float32 stays float32 (hyperparameters are plain Python floats, which NumPy
 never lets upcast an array).
 
+Two more calls, for big models and for pictures::
+
+    state = opt.step_(params, grads, state)       # the same numbers, in place (adamcourse.fastpath)
+    sizes = opt.step_size(state)                  # each parameter's step size, e.g. lr / (sqrt(v_hat) + eps)
+
 ``lr`` may be a number or a schedule (:mod:`adamcourse.schedules`); every
 optimizer also takes ``l2=`` (L2 added to the gradient) and
 ``global_clipnorm=`` (see :func:`clip_by_global_norm`).
@@ -24,7 +29,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field, fields
+import warnings
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, ClassVar, Literal, Mapping, Union
 
 import numpy as np
@@ -254,6 +260,22 @@ def _rebuild(leaves: dict[Any, np.ndarray]) -> Params:
     return leaves[None] if list(leaves) == [None] else leaves
 
 
+def _map(function, tree: Params, what: str, owner: str) -> Params:
+    """``function`` applied to each array of ``tree`` (an array or a dict of arrays)."""
+    return _rebuild({key: function(a) for key, a in _leaves(tree, what, owner).items()})
+
+
+def _per_parameter_lr(lr: float, v: np.ndarray, eps: float, eps_inside_sqrt: bool = False) -> np.ndarray:
+    """``lr / (sqrt(v) + eps)`` (or ``lr / sqrt(v + eps)``), NaN where ``v`` is 0.
+
+    Where a parameter has had only zero gradients, ``v = 0`` and the formula
+    gives ``lr / eps``: a huge number that moves nothing. NaN says "no step
+    size of its own yet" (and plots leave it out).
+    """
+    size = lr / np.sqrt(v + eps) if eps_inside_sqrt else lr / (np.sqrt(v) + eps)
+    return np.where(v > 0, size, np.nan)
+
+
 # --- Clipping by global norm ---------------------------------------------------
 
 
@@ -321,6 +343,17 @@ def _global_norm(leaves: dict[Any, np.ndarray], owner: str) -> float:
 # elementwise math, but each number travels from memory once instead of once
 # per NumPy operation. This is what keeps the readable code fast.
 _BLOCK = 1 << 15
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """No NaN or Inf in ``a``, checked without an array of booleans the size of ``a``."""
+    # A sum is NaN or Inf as soon as one term is: one pass, nothing allocated.
+    # A sum of finite numbers can overflow too, so a non-finite sum is checked
+    # number by number. (Summing float32 in float64 would avoid that, but the
+    # cast made it 6x slower: 10 ms at 1e7 parameters, more than the Adam step.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(a, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
 
 
 @dataclass(frozen=True)
@@ -417,6 +450,7 @@ class Optimizer:
     def init(self, params: Params):
         """The state before the first step: ``t = 0`` and every slot at its start value."""
         leaves = _leaves(params, "params", self._owner)
+        self._check_precision(leaves)
         slots = {name: _rebuild({k: self._init_slot(name, p) for k, p in leaves.items()}) for name in self._slot_names()}
         return self.State(t=0, **slots)
 
@@ -426,6 +460,7 @@ class Optimizer:
         g_leaves = _leaves(grads, "grads", self._owner)
         self._check_match(p_leaves, g_leaves)
         slot_leaves = self._check_state(state, p_leaves)
+        self._check_precision(p_leaves)
         t = state.t + 1  # the paper counts steps from 1: t is incremented before it is used
         g_leaves = self._gradients(p_leaves, g_leaves)
         new_p, new_slots = {}, {name: {} for name in slot_leaves}
@@ -435,6 +470,106 @@ class Optimizer:
             for name, value in zip(slot_leaves, results[1:]):
                 new_slots[name][key] = value
         return _rebuild(new_p), self.State(t=t, **{n: _rebuild(v) for n, v in new_slots.items()})
+
+    def step_(self, params: Params, grads: Params, state, *, engine: str = "auto"):
+        """One update **in place**: overwrites ``params`` and the state's arrays, returns the new state::
+
+            state = opt.step_(params, grads, state)   # params now hold the updated values
+
+        The same numbers as :meth:`step`, bit for bit, without new arrays: for
+        big models, where ``step``'s fresh arrays and its one pass over memory
+        per NumPy operation cost more than the arithmetic. The trailing
+        underscore means "in place", as in PyTorch's ``p.add_()``. ``step``
+        stays the one to read; how this one works is in
+        :mod:`adamcourse.fastpath`.
+
+        Parameters
+        ----------
+        params, grads, state
+            As for :meth:`step`. ``params`` and the state's arrays are
+            overwritten, so they must be writable and must not share memory
+            with each other or with ``grads``.
+        engine : {"auto", "numpy", "numba"}
+            ``"numpy"``: NumPy ufuncs with ``out=`` on cache-sized blocks;
+            ``"numba"``: one compiled loop per optimizer (numba must be
+            installed; float16 arrays still take NumPy); ``"auto"``: numba
+            when it is installed, NumPy otherwise.
+
+        Returns
+        -------
+        state
+            The state after the step: ``t`` one higher, the same (now updated) arrays.
+
+        The input checks and their messages are ``step``'s; when one fails,
+        nothing has been overwritten (NaN or Inf in ``grads`` included).
+        """
+        from adamcourse import fastpath  # the fast path's machinery; `import adamcourse` does not need it
+
+        if engine not in fastpath.ENGINES:
+            raise ValueError(f"{self._owner}.step_: engine must be one of {fastpath.ENGINES}, got {engine!r}.")
+        p_leaves = _leaves(params, "params", self._owner)
+        g_leaves = _leaves(grads, "grads", self._owner)
+        self._check_match(p_leaves, g_leaves)
+        slot_leaves = self._check_state(state, p_leaves)
+        self._check_precision(p_leaves)
+        self._check_writable(p_leaves, g_leaves, slot_leaves)
+        t = state.t + 1
+        g_leaves = self._gradients(p_leaves, g_leaves)
+        for key, g in g_leaves.items():  # every gradient before anything is overwritten
+            if not _all_finite(g):
+                self._check_finite(g, key)
+        lr = self._lr_at(t)
+        for key, p in p_leaves.items():
+            slots = [slot_leaves[name][key] for name in slot_leaves]
+            if fastpath.update_(self, key, p, g_leaves[key], t, lr, slots, engine):
+                self._warn_non_finite(key, p.dtype, stacklevel=3)
+        return replace(state, t=t)
+
+    def step_size(self, state):
+        """Each parameter's effective step size in the update that made ``state``.
+
+        The number that multiplies a parameter's gradient in that update
+        (Adam: its bias-corrected momentum ``m_hat``): ``lr`` for SGD and
+        Momentum, the same for every parameter; ``lr / (sqrt(v) + eps)`` for
+        AdaGrad and RMSProp and ``lr / (sqrt(v_hat) + eps)`` for Adam, each
+        parameter's own, from its own gradient history.
+
+        Parameters
+        ----------
+        state
+            A state after at least one update (``state.t >= 1``).
+
+        Returns
+        -------
+        float, array or dict of arrays
+            A number when every parameter has the same step size (SGD,
+            Momentum); otherwise arrays shaped like the parameters, NaN where
+            a parameter has had only zero gradients so far (``v = 0``).
+
+        :attr:`step_size_formula` says which formula, for plot labels.
+        """
+        raise NotImplementedError(
+            f"{self._owner} does not report its step size yet: write its step_size(state) next to its "
+            f"_update, as SGD and Adam do."
+        )
+
+    @property
+    def step_size_formula(self) -> str:
+        """The formula :meth:`step_size` computes, in the course's symbols (for plot labels)."""
+        return "lr"
+
+    def _updates_made(self, state) -> int:
+        if not isinstance(state, self.State):
+            raise TypeError(
+                f"{self._owner}: state must be of type {self.State.__name__}, got {type(state).__name__}. "
+                f"Create it with this optimizer: state = opt.init(params)."
+            )
+        if state.t < 1:
+            raise ValueError(
+                f"{self._owner}.step_size: state.t is 0, so no update has been made yet and there is no "
+                f"step size to report; ask after a step: params, state = opt.step(params, grads, state)."
+            )
+        return state.t
 
     @property
     def label(self) -> str:
@@ -453,7 +588,10 @@ class Optimizer:
             self._check_finite(g, key)
             results = self._update(p, g, t, *slots)
             # NumPy hands back a scalar, not an array, for 0-d arithmetic: keep arrays arrays
-            return [np.asarray(r) for r in results] if p.ndim == 0 else results
+            results = [np.asarray(r) for r in results] if p.ndim == 0 else results
+            if not np.isfinite(results[0]).all():
+                self._warn_non_finite(key, p.dtype, stacklevel=4)
+            return results
         # The new params and slots share one C-ordered allocation: C order so
         # that reshape(-1) is a view in np.ravel's order (empty_like would keep
         # a transposed layout and reshape would copy), and one block rather
@@ -464,13 +602,79 @@ class Optimizer:
         outs = list(np.empty((1 + len(slots), *p.shape), dtype=p.dtype))
         flat_in = [np.ravel(a) for a in (p, g, *slots)]
         flat_out = [o.reshape(-1) for o in outs]
+        non_finite = False
         for start in range(0, p.size, _BLOCK):
             block = slice(start, start + _BLOCK)
             p_b, g_b, *slots_b = (a[block] for a in flat_in)
             self._check_finite(g_b, key, whole=g)
             for out, value in zip(flat_out, self._update(p_b, g_b, t, *slots_b)):
                 out[block] = value
+            non_finite = non_finite or not _all_finite(flat_out[0][block])  # while it is in the cache
+        if non_finite:
+            self._warn_non_finite(key, p.dtype, stacklevel=4)
         return outs
+
+    def _check_precision(self, p_leaves):
+        """eps must survive rounding to the parameters' dtype, or the update divides by zero."""
+        eps = getattr(self, "eps", None)
+        if eps is None:
+            return
+        for key, p in p_leaves.items():
+            # AdaGrad started above 0 (Keras' 0.1) never has v = 0: eps = 0 would do no harm there.
+            if p.dtype.type(eps) == 0 and p.dtype.type(getattr(self, "initial_accumulator", 0.0)) == 0:
+                tiny = np.finfo(p.dtype).smallest_subnormal
+                raise ValueError(
+                    f"{self._owner}: eps={eps!r} rounds to 0 in {p.dtype} (the smallest {p.dtype} above 0 is "
+                    f"{tiny:.0e}), the dtype of {_name('params', key)}; with eps = 0, {self._owner} divides by "
+                    f"zero wherever v is 0 and returns NaN or Inf. Use an eps that {p.dtype} can hold, e.g. "
+                    f"{self._owner}(eps=1e-4), or keep the parameters and the optimizer state in float32 "
+                    f"(params.astype(np.float32)), as mixed-precision training does."
+                )
+
+    def _warn_non_finite(self, key, dtype, stacklevel):
+        # A warning, not an error: the step's result is returned (running.run
+        # records a run that blew up), and the learner reads why here instead
+        # of the next step's "grads contain NaN: lower the learning rate".
+        info = np.finfo(dtype)
+        if info.bits <= 16:
+            advice = (
+                f"{dtype} holds numbers from {info.smallest_subnormal:.0e} to {info.max:.0f} only: a squared "
+                f"gradient overflows to Inf or rounds to 0, and a step divided by a tiny sqrt(v) + eps overflows. "
+                f"Use a larger eps (e.g. eps=1e-4) or keep the parameters and the optimizer state in float32 "
+                f"(params.astype(np.float32)), as mixed-precision training does."
+            )
+        else:
+            advice = (
+                f"The numbers overflowed {dtype} (its largest is {info.max:.1e}): lower the learning rate "
+                f"(now lr={self.lr!r}) or check the gradient function."
+            )
+        warnings.warn(
+            f"{self._owner}: after this step {_name('params', key)} ({dtype}) holds NaN or Inf, although the "
+            f"gradients were finite. {advice}",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )
+
+    def _check_writable(self, p_leaves, g_leaves, slot_leaves):
+        """What step_ overwrites must be writable and must not share memory with another input."""
+        for key, p in p_leaves.items():
+            targets = [(_name("params", key), p)]
+            targets += [(_name(f"state.{name}", key), leaves[key]) for name, leaves in slot_leaves.items()]
+            for name, a in targets:
+                if not a.flags.writeable:
+                    raise ValueError(
+                        f"{self._owner}.step_ overwrites {name} in place, but it is read-only. Pass a writable "
+                        f"copy (np.array(...)), or use step(), which returns new arrays."
+                    )
+            others = targets + [(_name("grads", key), g_leaves[key])]
+            for i, (name, a) in enumerate(targets):
+                for other, b in others[i + 1 :]:
+                    if np.may_share_memory(a, b) and np.shares_memory(a, b):
+                        raise ValueError(
+                            f"{self._owner}.step_: {name} and {other} share memory, so overwriting one would "
+                            f"change the other in the middle of the step. Give each its own array: "
+                            f"state = opt.init(params) makes fresh state, grads.copy() a separate gradient."
+                        )
 
     def _check_finite(self, g, key, whole=None):
         if not np.isfinite(g).all():
@@ -561,6 +765,10 @@ class SGD(Optimizer):
     def _update(self, p, g, t):
         return (p - self._lr_at(t) * g,)
 
+    def step_size(self, state):
+        """``lr``, the same for every parameter (see :meth:`Optimizer.step_size`)."""
+        return self._lr_at(self._updates_made(state))
+
     @classmethod
     def like_keras(cls, **overrides):
         """``keras.optimizers.SGD()`` (learning_rate=0.01)."""
@@ -636,6 +844,10 @@ class Momentum(Optimizer):
         direction = g + self.beta * velocity if self.nesterov else velocity
         return p - lr * direction, velocity
 
+    def step_size(self, state):
+        """``lr``, the same for every parameter (see :meth:`Optimizer.step_size`)."""
+        return self._lr_at(self._updates_made(state))
+
     @classmethod
     def like_keras(cls, **overrides):
         """``keras.optimizers.SGD(momentum=0.9, nesterov=...)`` (learning_rate=0.01)."""
@@ -707,6 +919,16 @@ class AdaGrad(Optimizer):
         denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
         return p - self._lr_at(t) * g / denom, v
 
+    def step_size(self, state):
+        """``lr / (sqrt(v) + eps)`` per parameter, what multiplies its gradient (``lr / sqrt(v + eps)``
+        with ``eps_inside_sqrt``); NaN while ``v`` is 0. See :meth:`Optimizer.step_size`."""
+        t = self._updates_made(state)
+        return _map(lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt), state.v, "state.v", self._owner)
+
+    @property
+    def step_size_formula(self) -> str:
+        return "lr / √(v + ε)" if self.eps_inside_sqrt else "lr / (√v + ε)"
+
     @classmethod
     def like_keras(cls, **overrides):
         """``keras.optimizers.Adagrad()``."""
@@ -775,6 +997,16 @@ class RMSProp(Optimizer):
         denom = np.sqrt(v + self.eps) if self.eps_inside_sqrt else np.sqrt(v) + self.eps
         return p - self._lr_at(t) * g / denom, v
 
+    def step_size(self, state):
+        """``lr / (sqrt(v) + eps)`` per parameter, what multiplies its gradient (``lr / sqrt(v + eps)``
+        with ``eps_inside_sqrt``); NaN while ``v`` is 0. See :meth:`Optimizer.step_size`."""
+        t = self._updates_made(state)
+        return _map(lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt), state.v, "state.v", self._owner)
+
+    @property
+    def step_size_formula(self) -> str:
+        return "lr / √(v + ε)" if self.eps_inside_sqrt else "lr / (√v + ε)"
+
     @classmethod
     def like_keras(cls, **overrides):
         """``keras.optimizers.RMSprop()`` (momentum=0, centered=False)."""
@@ -823,8 +1055,13 @@ class Adam(Optimizer):
         Keras' "epsilon hat" form: fold both corrections into the step size,
         ``lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)`` and
         ``theta = theta - lr_t * m / (sqrt(v) + eps)``. It equals the default
-        form with ``eps`` replaced by ``eps * sqrt(1 - beta2**t)``. Like
+        form with ``eps / sqrt(1 - beta2**t)`` in place of ``eps``. Like
         Keras, it computes ``lr_t`` in the parameters' precision.
+    bias_correction : bool
+        ``False`` leaves ``debias`` out, ``theta = theta - lr * m / (sqrt(v)
+        + eps)``, to see what it is for: both averages start at 0, so with
+        ``beta2 = 0.999`` the first step is about ``lr * 0.1 / sqrt(0.001)
+        = 3.2 lr`` instead of ``lr``. Keyword-only; not with ``eps_hat``.
 
     The default (paper) form is what PyTorch computes; ``like_keras()`` gives
     ``keras.optimizers.Adam()`` (eps_hat=True, eps=1e-7), ``like_torch()``
@@ -840,6 +1077,7 @@ class Adam(Optimizer):
     eps: float = 1e-8
     amsgrad: bool = False
     eps_hat: bool = False
+    bias_correction: bool = field(default=True, kw_only=True)
     State: ClassVar[type] = AdamState
 
     def __post_init__(self):
@@ -850,6 +1088,12 @@ class Adam(Optimizer):
         self._set("eps", _positive_finite(owner, "eps", self.eps, "Try eps=1e-8."))
         self._set("amsgrad", _flag(owner, "amsgrad", self.amsgrad))
         self._set("eps_hat", _flag(owner, "eps_hat", self.eps_hat))
+        self._set("bias_correction", _flag(owner, "bias_correction", self.bias_correction))
+        if self.eps_hat and not self.bias_correction:
+            raise ValueError(
+                f"{owner}: eps_hat=True is a way to write the bias correction (it moves it into the step "
+                f"size), so it cannot go with bias_correction=False; choose one."
+            )
 
     def _slot_names(self):
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
@@ -866,10 +1110,32 @@ class Adam(Optimizer):
             one, lr, beta1, beta2 = (p.dtype.type(x) for x in (1, self._lr_at(t), self.beta1, self.beta2))
             lr_t = lr * np.sqrt(one - beta2**t) / (one - beta1**t)
             p = p - lr_t * m / (np.sqrt(v_used) + self.eps)
-        else:
+        elif self.bias_correction:
             m_hat, v_hat = debias(m, self.beta1, t), debias(v_used, self.beta2, t)
             p = p - self._lr_at(t) * m_hat / (np.sqrt(v_hat) + self.eps)
+        else:  # the averages as they are, biased towards 0 in the first steps
+            p = p - self._lr_at(t) * m / (np.sqrt(v_used) + self.eps)
         return (p, m, v, v_max) if self.amsgrad else (p, m, v)
+
+    def step_size(self, state):
+        """``lr / (sqrt(v_hat) + eps)`` per parameter: what multiplies ``m_hat`` in the update that made ``state``.
+
+        ``v_hat = v / (1 - beta2**t)`` (``v_max`` with ``amsgrad``; with
+        ``eps_hat`` the equivalent ``eps / sqrt(1 - beta2**t)`` in place of
+        ``eps``; without bias correction ``lr / (sqrt(v) + eps)``, what
+        multiplies ``m``). See :meth:`Optimizer.step_size`.
+        """
+        t = self._updates_made(state)
+        v = state.v_max if self.amsgrad else state.v
+        if not self.bias_correction:
+            return _map(lambda a: _per_parameter_lr(self._lr_at(t), a, self.eps), v, "state.v", self._owner)
+        # Keras' form equals the paper's with eps / sqrt(1 - beta2**t) in place of eps.
+        eps = self.eps / math.sqrt(1 - self.beta2**t) if self.eps_hat else self.eps
+        return _map(lambda a: _per_parameter_lr(self._lr_at(t), debias(a, self.beta2, t), eps), v, "state.v", self._owner)
+
+    @property
+    def step_size_formula(self) -> str:
+        return "lr / (√v̂ + ε)" if self.bias_correction else "lr / (√v + ε)"
 
     @classmethod
     def like_keras(cls, **overrides):

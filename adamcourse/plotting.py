@@ -26,7 +26,7 @@ from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex, to_rgb
 from matplotlib.figure import Figure
 
 from adamcourse.objectives import OBJECTIVES, Objective, get_objective
-from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, Optimizer, RMSProp, debias, ema
+from adamcourse.optimizers import Optimizer, debias, ema
 from adamcourse.running import Trajectory
 
 __all__ = [
@@ -437,6 +437,25 @@ def _draw_trajectory(ax, tr: Trajectory, style: dict, window):
     return line
 
 
+# --- building blocks for animation and widgets ---------------------------------------
+# The race (animation) and the explorer (widgets) draw what these plots draw;
+# they use these public names, so each module keeps its private helpers private.
+
+#: A Figure outside pyplot with axes that never move (see ``_fixed_layout_figure``).
+fixed_layout_figure = _fixed_layout_figure
+#: Draws one trajectory (path, start, end or exit marker) as :func:`contour` does.
+draw_trajectory = _draw_trajectory
+#: A trajectory's legend label (its label, plus where it diverged).
+legend_label = _legend_label
+#: Refuses anything but Trajectory objects, with a message naming ``where``.
+check_trajectories = _check_trajectories
+#: An objective's name as a title: "ravine" -> "Ravine".
+objective_title = _title
+#: An Objective from itself, its name or a two-parameter problem.
+as_objective = _objective
+__all__ += ["fixed_layout_figure", "draw_trajectory", "legend_label", "check_trajectories", "objective_title", "as_objective"]
+
+
 # --- loss curves ------------------------------------------------------------------------
 
 
@@ -618,40 +637,18 @@ def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_corr
 
 def _step_factors(tr: Trajectory) -> tuple[np.ndarray, str]:
     """Per step and parameter: the number the optimizer multiplies the
-    gradient (or Adam's bias-corrected momentum) by. Shape (steps, dim)."""
+    gradient (or Adam's bias-corrected momentum) by. Shape (steps, dim).
+    Each optimizer knows its own formula (``opt.step_size(state)``)."""
     opt = tr.optimizer
     if opt is None:
         raise ValueError(f"effective_step_sizes: trajectory {tr.label!r} has no optimizer attached; make it with adamcourse.run(...).")
     dim = np.asarray(tr.points).shape[1]
-    steps = len(tr.states)
-    if isinstance(opt, (SGD, Momentum)):
-        # One step size for every parameter, fixed: lr.
-        return np.full((steps, dim), opt.lr), "lr"
-    if not isinstance(opt, (AdaGrad, RMSProp, Adam)):
-        raise TypeError(
-            f"effective_step_sizes: no formula for {type(opt).__name__}; it knows SGD, Momentum, AdaGrad, "
-            f"RMSProp, Adam and AdamW (and their subclasses)."
-        )
-    if steps == 0:
-        return np.empty((0, dim)), ""
-    t = np.array([s.t for s in tr.states], dtype=float)[:, None]
-    use_max = isinstance(opt, Adam) and opt.amsgrad
-    v = np.array([np.asarray(s.v_max if use_max else s.v, dtype=float) for s in tr.states]).reshape(steps, -1)
-    # While a parameter has had only zero gradients, v = 0 and its "step
-    # size" is lr / eps, huge but moving nothing: leave those steps out.
-    v = np.where(v > 0, v, np.nan)
-    if isinstance(opt, Adam):
-        if not getattr(opt, "bias_correction", True):
-            return opt.lr / (np.sqrt(v) + opt.eps), "lr / (√v + ε)"
-        v_hat = debias(v, opt.beta2, t)
-        eps = opt.eps
-        if opt.eps_hat:
-            # Keras' form equals the paper's with eps scaled by sqrt(1 - beta2**t).
-            eps = opt.eps / np.sqrt(1 - opt.beta2**t)
-        return opt.lr / (np.sqrt(v_hat) + eps), "lr / (√v̂ + ε)"
-    if opt.eps_inside_sqrt:
-        return opt.lr / np.sqrt(v + opt.eps), "lr / √(v + ε)"
-    return opt.lr / (np.sqrt(v) + opt.eps), "lr / (√v + ε)"
+    try:
+        # SGD and Momentum give one number for every parameter: broadcast it.
+        sizes = [np.broadcast_to(np.ravel(np.asarray(opt.step_size(s), dtype=float)), (dim,)) for s in tr.states]
+    except NotImplementedError as error:
+        raise TypeError(f"effective_step_sizes: no formula for {type(opt).__name__}. {error}") from None
+    return np.array(sizes, dtype=float).reshape(len(sizes), dim), opt.step_size_formula
 
 
 def effective_step_sizes(*trajectories: Trajectory, ax=None, coordinate=None, **kwargs):

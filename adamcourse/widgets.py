@@ -27,12 +27,11 @@ from PIL import Image
 
 from adamcourse import plotting
 from adamcourse.objectives import OBJECTIVES, get_objective
-from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp, ema
+from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from adamcourse.running import Trajectory, run
 
 __all__ = [
     "OPTIMIZER_NAMES",
-    "AdamWithoutBiasCorrection",
     "Settings",
     "make_optimizer",
     "ExplorerView",
@@ -50,38 +49,6 @@ _LR_RANGE = (1e-5, 1.0)
 _EPS_RANGE = (1e-12, 1e-1)
 _STEPS_RANGE = (10, 1000)
 _BETA2_CHOICES = (0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
-
-
-class AdamWithoutBiasCorrection(Adam):
-    """Adam with the bias correction left out, to see what it is for::
-
-        m     = beta1 * m + (1 - beta1) * g
-        v     = beta2 * v + (1 - beta2) * g**2
-        theta = theta - lr * m / (sqrt(v) + eps)
-
-    Both averages start at 0, so for the first steps ``m`` and ``sqrt(v)``
-    are too small: with the usual ``beta2 = 0.999`` much more so than ``m``
-    with ``beta1 = 0.9``, and the first steps come out far larger than ``lr``
-    (about ``lr * 0.1 / sqrt(0.001) = 3.2 lr`` at step 1) -- exactly what
-    ``debias`` prevents. Parameters are Adam's; ``amsgrad`` and ``eps_hat``
-    are not available.
-    """
-
-    bias_correction = False  # read by plotting.effective_step_sizes
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.amsgrad or self.eps_hat:
-            raise ValueError("AdamWithoutBiasCorrection supports neither amsgrad nor eps_hat; use Adam for those.")
-
-    def _update(self, p, g, t, m, v):
-        m = ema(m, g, self.beta1)
-        v = ema(v, g * g, self.beta2)
-        return p - self.lr * m / (np.sqrt(v) + self.eps), m, v
-
-    @property
-    def label(self) -> str:
-        return "Adam, no bias correction" + super().label[len("AdamWithoutBiasCorrection"):]
 
 
 def _number(name: str, value: Any) -> float:
@@ -167,8 +134,7 @@ def make_optimizer(name: str, settings: Settings):
     if name == "RMSProp":
         return RMSProp(lr=s.lr, beta=s.beta2, eps=s.eps)
     if name == "Adam":
-        cls = Adam if s.bias_correction else AdamWithoutBiasCorrection
-        return cls(lr=s.lr, beta1=s.beta1, beta2=s.beta2, eps=s.eps)
+        return Adam(lr=s.lr, beta1=s.beta1, beta2=s.beta2, eps=s.eps, bias_correction=s.bias_correction)
     raise ValueError(f"explorer: unknown optimizer {name!r}; choose from {OPTIMIZER_NAMES}.")
 
 
@@ -202,7 +168,7 @@ class ExplorerView:
     _LEGEND_STRIP = 0.105
 
     def __init__(self, figsize=(9.6, 4.4), dpi: int = 100):
-        self.figure = plotting._fixed_layout_figure(figsize, dpi)
+        self.figure = plotting.fixed_layout_figure(figsize, dpi)
         self.figure.subplots_adjust(left=0.07, right=0.985, bottom=0.25, top=0.92, wspace=0.27)
         self.contour_ax, self.loss_ax = self.figure.subplots(1, 2)
         self.legend = None
@@ -248,7 +214,7 @@ class ExplorerView:
         before = set(ax.lines)
         window = tuple(np.ravel(get_objective(settings.objective).bounds))
         for tr, style in zip(trajectories, plotting.trajectory_styles(*trajectories)):
-            plotting._draw_trajectory(ax, tr, style, window)
+            plotting.draw_trajectory(ax, tr, style, window)
         self._path_artists = [line for line in ax.lines if line not in before]
         if self.legend is not None:
             self.legend.remove()

@@ -117,6 +117,7 @@ NUMPY_TWINS = [
     adamcourse.Adam(),
     adamcourse.Adam(lr=0.01, beta1=0.5, beta2=0.9, amsgrad=True),
     adamcourse.Adam.like_keras(),
+    adamcourse.Adam(lr=0.01, bias_correction=False),
     adamcourse.AdamW(lr=0.01, weight_decay=0.1),
     adamcourse.SGD(lr=0.1),
     adamcourse.Momentum(lr=0.05, beta=0.9),

@@ -141,6 +141,92 @@ def test_adamw_hand_computed():
     assert x1_keras == pytest.approx(0.95 - math.sqrt(0.001) * 0.05 / (math.sqrt(0.00025) + 1e-7), rel=1e-14)
 
 
+def test_adam_without_bias_correction_hand_computed():
+    # Bowl from (0.8, 0.6): g = (1.6, 1.2); m = 0.1 g, v = 0.001 g**2, so the
+    # step is lr * 0.1 / sqrt(0.001) = 3.16 lr per coordinate instead of lr.
+    tr = run(Adam(lr=0.01, bias_correction=False), "bowl", steps=1)
+    step = tr.points[0] - tr.points[1]
+    assert step[0] == pytest.approx(0.01 * 0.16 / (math.sqrt(0.001 * 1.6**2) + 1e-8), rel=1e-14)
+    assert step[0] == pytest.approx(0.0316227766, rel=1e-6)
+    # Two steps on one number: m2 = 0.07, v2 = 0.00031225 are used as they are.
+    x1, x2, _ = two_steps(Adam(lr=0.1, bias_correction=False), 1.0, 0.5, 0.25)
+    assert x1 == pytest.approx(1 - 0.1 * 0.05 / (math.sqrt(0.00025) + 1e-8), rel=1e-15)
+    assert x2 == pytest.approx(x1 - 0.1 * 0.07 / (math.sqrt(0.00031225) + 1e-8), rel=1e-14)
+    # With bias correction (the default) the same run steps by about lr.
+    assert (run(Adam(lr=0.01), "bowl", steps=1).points[0] - run(Adam(lr=0.01), "bowl", steps=1).points[1])[0] == pytest.approx(0.01)
+
+
+def test_bias_correction_is_a_flag_and_not_with_eps_hat():
+    assert Adam(bias_correction=False).label == "Adam(bias_correction=False)"
+    with pytest.raises(ValueError, match="eps_hat=True is a way to write the bias correction"):
+        Adam(eps_hat=True, bias_correction=False)
+    with pytest.raises(TypeError, match="bias_correction must be True or False"):
+        Adam(bias_correction="no")
+    with pytest.raises(TypeError):
+        Adam(0.001, 0.9, 0.999, 1e-8, False, False, False)  # keyword-only: AdamW's positions stay put
+
+
+# --- each optimizer reports its step sizes ----------------------------------------
+
+
+def test_step_sizes_after_one_step_by_hand():
+    # One step from theta = (1, 2) with g = (0.5, 0.0): the second parameter has seen no gradient.
+    p, g = np.array([1.0, 2.0]), np.array([0.5, 0.0])
+
+    def after_one_step(opt):
+        _, state = opt.step(p, g, opt.init(p))
+        return opt.step_size(state)
+
+    assert after_one_step(SGD(lr=0.1)) == 0.1 and after_one_step(Momentum(lr=0.2)) == 0.2
+    # AdaGrad: v = g**2 = 0.25 -> 0.5 / (0.5 + 1e-8); v = 0 gives NaN ("no step size yet")
+    sizes = after_one_step(AdaGrad(lr=0.5))
+    assert sizes[0] == pytest.approx(0.5 / (0.5 + 1e-8), rel=1e-15) and np.isnan(sizes[1])
+    # RMSProp: v = 0.1 * 0.25 = 0.025; eps inside the root with eps_inside_sqrt
+    assert after_one_step(RMSProp(lr=0.1))[0] == pytest.approx(0.1 / (math.sqrt(0.025) + 1e-8), rel=1e-14)
+    assert after_one_step(RMSProp(lr=0.1, eps=1e-3, eps_inside_sqrt=True))[0] == pytest.approx(0.1 / math.sqrt(0.026), rel=1e-14)
+    # AdaGrad starting at 0.1 (Keras) has a step size for the unseen parameter too: lr / sqrt(0.1 + eps)
+    keras = after_one_step(AdaGrad.like_keras(lr=0.1))
+    assert keras[1] == pytest.approx(0.1 / math.sqrt(0.1 + 1e-7), rel=1e-14)
+    # Adam: v = 0.001 * 0.25, v_hat = 0.25 -> lr / (0.5 + eps), what multiplies m_hat
+    assert after_one_step(Adam(lr=0.3))[0] == pytest.approx(0.3 / (0.5 + 1e-8), rel=1e-15)
+    # Keras' eps_hat: the same with eps / sqrt(1 - beta2) in place of eps
+    assert after_one_step(Adam.like_keras(lr=0.3))[0] == pytest.approx(0.3 / (0.5 + 1e-7 / math.sqrt(0.001)), rel=1e-14)
+    # without bias correction: lr / (sqrt(v) + eps), what multiplies m
+    assert after_one_step(Adam(lr=0.3, bias_correction=False))[0] == pytest.approx(0.3 / (math.sqrt(0.00025) + 1e-8), rel=1e-14)
+    assert after_one_step(AdamW(lr=0.3, amsgrad=True))[0] == pytest.approx(0.3 / (0.5 + 1e-8), rel=1e-15)
+
+
+def test_adam_step_size_times_m_hat_is_the_step():
+    # The reported step size is the one the update used: step = step_size * m_hat, every coordinate.
+    rng = np.random.default_rng(3)
+    opt, p = Adam(lr=0.05), rng.standard_normal(5)
+    state = opt.init(p)
+    for _ in range(4):
+        new_p, state = opt.step(p, rng.standard_normal(5), state)
+        m_hat = state.m / (1 - 0.9**state.t)
+        np.testing.assert_allclose(p - new_p, opt.step_size(state) * m_hat, rtol=1e-13)
+        p = new_p
+
+
+def test_step_sizes_keep_the_shape_of_params_and_float32():
+    p = {"w": np.ones((2, 3), np.float32), "b": np.ones(3, np.float32)}
+    g = {"w": np.full((2, 3), 0.5, np.float32), "b": np.full(3, 0.5, np.float32)}
+    opt = RMSProp()
+    _, state = opt.step(p, g, opt.init(p))
+    sizes = opt.step_size(state)
+    assert sizes["w"].shape == (2, 3) and sizes["b"].shape == (3,) and sizes["w"].dtype == np.float32
+    assert opt.step_size_formula == "lr / (√v + ε)" and Adam().step_size_formula == "lr / (√v̂ + ε)"
+    assert Adam(bias_correction=False).step_size_formula == "lr / (√v + ε)"
+
+
+def test_step_size_needs_a_step_and_its_own_state():
+    opt, p = Adam(), np.ones(2)
+    with pytest.raises(ValueError, match="no update has been made yet"):
+        opt.step_size(opt.init(p))
+    with pytest.raises(TypeError, match="state must be of type AdamState"):
+        opt.step_size(RMSProp().init(p))
+
+
 def test_init_state_is_zero_and_t_is_zero():
     p = np.array([1.0, 2.0])
     assert AdaGrad(initial_accumulator=0.1).init(p).v.tolist() == [0.1, 0.1]

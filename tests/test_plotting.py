@@ -262,6 +262,39 @@ def test_adagrad_steps_only_shrink_and_coordinate_selects_one_line():
         plotting.effective_step_sizes(tr, coordinate=2)
 
 
+def test_effective_step_sizes_asks_the_optimizer():
+    # The plot holds no formulas: it draws what each optimizer's step_size reports.
+    class HalfAdam(Adam):
+        def step_size(self, state):
+            return 0.5 * super().step_size(state)
+
+    tr, half = run(Adam(lr=0.3), "bowl", steps=3), run(HalfAdam(lr=0.3), "bowl", steps=3)
+    fig, ax = plt.subplots()
+    plotting.effective_step_sizes(tr, half, ax=ax)
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), 0.5 * ax.lines[0].get_ydata(), rtol=1e-15)
+    for k, state in enumerate(tr.states):
+        assert ax.lines[1].get_ydata()[k] == Adam(lr=0.3).step_size(state)[1]
+    assert ax.get_ylabel() == "effective step size  lr / (√v̂ + ε)"
+
+    class SignSGD(SGD):  # a learner's variant of SGD inherits SGD's step size, lr
+        def _update(self, p, g, t):
+            return (p - self.lr * np.sign(g),)
+
+    fig, ax = plt.subplots()
+    plotting.effective_step_sizes(run(SignSGD(lr=0.1), "bowl", steps=2), ax=ax)
+    assert list(ax.lines[0].get_ydata()) == [0.1, 0.1]
+    from adamcourse.optimizers import Optimizer, SGDState
+
+    class Bare(Optimizer):
+        State = SGDState
+
+        def _update(self, p, g, t):
+            return (p - 0.1 * g,)
+
+    with pytest.raises(TypeError, match="no formula for Bare.*write its step_size"):
+        plotting.effective_step_sizes(run(Bare(), "bowl", steps=2))
+
+
 # --- good manners: no global changes, light imports ------------------------------------------
 
 

@@ -16,7 +16,6 @@ from PIL import Image
 
 from adamcourse import SGD, Adam, Momentum, RMSProp, get_objective, run
 from adamcourse.widgets import (
-    AdamWithoutBiasCorrection,
     Settings,
     explorer,
     explorer_figure,
@@ -62,7 +61,8 @@ def test_settings_map_onto_the_optimizers_the_way_adam_combines_them():
     assert make_optimizer("Momentum", s) == Momentum(lr=0.05, beta=0.8)
     assert make_optimizer("RMSProp", s) == RMSProp(lr=0.05, beta=0.99, eps=1e-6)
     assert make_optimizer("Adam", s) == Adam(lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6)
-    assert type(make_optimizer("Adam", Settings(bias_correction=False))) is AdamWithoutBiasCorrection
+    # The no-bias-correction Adam is the library's own option, not a widget class.
+    assert make_optimizer("Adam", Settings(bias_correction=False)) == Adam(lr=0.002, bias_correction=False)
 
 
 def test_settings_refuse_bad_values_with_the_fix():
@@ -78,17 +78,6 @@ def test_settings_refuse_bad_values_with_the_fix():
         Settings(steps=2.5)
     # Chosen in any order, shown in the course's order.
     assert Settings(optimizers=("Adam", "SGD")).optimizers == ("SGD", "Adam")
-
-
-def test_adam_without_bias_correction_first_step_by_hand():
-    # Bowl from (0.8, 0.6): g = (1.6, 1.2); m = 0.1 g, v = 0.001 g**2, so the
-    # step is lr * 0.1 / sqrt(0.001) = 3.16 lr per coordinate instead of lr.
-    tr = run(AdamWithoutBiasCorrection(lr=0.01), "bowl", steps=1)
-    step = tr.points[0] - tr.points[1]
-    np.testing.assert_allclose(step, 0.01 * 0.1 * np.array([1.6, 1.2]) / (np.sqrt(0.001) * np.array([1.6, 1.2]) + 1e-8))
-    assert step[0] == pytest.approx(0.0316227766, rel=1e-6)
-    with pytest.raises(ValueError, match="amsgrad"):
-        AdamWithoutBiasCorrection(amsgrad=True)
 
 
 def test_explorer_figure_draws_the_runs_of_its_settings():
