@@ -3,7 +3,7 @@
     adamcourse release [NAMES...] [--check]      student copies in notebooks/student/
     adamcourse grade FOLDER LESSON [--out grades/] [--roster ids.csv] [--only ID ...] [--workers N] ...
     adamcourse gradescope ASSIGNMENT [--out autograder.zip]
-    adamcourse isolation                         which sandbox layers this machine gives
+    adamcourse isolation                         which sandbox layers this machine gives (exit 1: no bubblewrap)
 """
 
 from __future__ import annotations
@@ -36,11 +36,23 @@ def _release(options) -> int:
 
 
 def _grade(options) -> int:
-    from adamcourse.grading import batch
-    from adamcourse.grading.sandbox.grader import isolation
+    import os
 
-    layers = isolation()
+    from adamcourse.grading import batch
+    from adamcourse.grading.sandbox.grader import NO_ISOLATION_ENV, IsolationMissing, isolation
+
+    if options.no_isolation:  # the grading workers inherit the environment
+        os.environ[NO_ISOLATION_ENV] = "1"
+    try:
+        layers = isolation()
+    except IsolationMissing as missing:
+        print(f"adamcourse grade: refusing to run students' code without isolation. {missing}\n"
+              f"Only for notebooks you trust (your own solutions), add --no-isolation.", file=sys.stderr)
+        return 3
     print("sandbox: " + ", ".join(layers), file=sys.stderr)
+    if options.no_isolation:
+        print("warning: --no-isolation: submissions run without bubblewrap, as your user, able to read your files; "
+              "never use it for students' work.", file=sys.stderr)
     if any("not a security boundary" in layer for layer in layers):
         print("warning: this machine lacks Landlock or network namespaces; grade untrusted submissions "
               "inside a container or VM.", file=sys.stderr)
@@ -74,9 +86,14 @@ def _gradescope(options) -> int:
 
 
 def _isolation(_options) -> int:
-    from adamcourse.grading.sandbox.grader import isolation
+    from adamcourse.grading.sandbox.grader import IsolationMissing, isolation
 
-    for layer in isolation():
+    try:
+        layers = isolation()
+    except IsolationMissing as missing:
+        print(f"no isolation: {missing}")
+        return 1
+    for layer in layers:
         print(layer)
     return 0
 
@@ -112,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--only", nargs="+", default=None, metavar="ID", help="regrade only these students")
     grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: number of cores)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--no-isolation", action="store_true", help="run submissions WITHOUT bubblewrap, as your user: "
+                       "only for notebooks you trust (without it, grade refuses to run where bubblewrap is missing)")
     limits(grade)
     grade.set_defaults(run=_grade)
 

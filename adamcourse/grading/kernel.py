@@ -64,8 +64,10 @@ def _death_reason(status: int | None, limits: Limits) -> str:
         return f"The kernel was killed (most likely it ran out of memory; the limit is {limits.memory_mb} MiB)."
     if status < 0:
         return f"The kernel was stopped by signal {-status} while running your code."
-    return (f"The kernel exited (status {status}) while running your code: something called os._exit, "
-            f"sys.exit from a thread, or crashed the process. Remove it and run the notebook again.")
+    return (
+        f"The kernel exited (status {status}) while running your code: something called os._exit, "
+        f"sys.exit from a thread, or crashed the process. Remove it and run the notebook again."
+    )
 
 
 class SandboxedKernel:
@@ -92,32 +94,43 @@ class SandboxedKernel:
         root = tempfile.mkdtemp(prefix=f"kernel-{self.starts}-", dir=self.base)
         self.km = sandbox.SandboxKernelManager(root, self.limits, self.library, log=f"{root}.log")
         nb = nbformat.v4.new_notebook(cells=[])
-        self.client = _client_class()(nb, km=self.km, timeout=int(self.limits.startup_s),
-                                      startup_timeout=int(self.limits.startup_s), allow_errors=True,
-                                      record_timing=False, iopub_timeout=5, shutdown_kernel="immediate")
+        self.client = _client_class()(
+            nb,
+            km=self.km,
+            timeout=int(self.limits.startup_s),
+            startup_timeout=int(self.limits.startup_s),
+            allow_errors=True,
+            record_timing=False,
+            iopub_timeout=5,
+            shutdown_kernel="immediate",
+        )
         self.client.output_budget = self.limits.output_kb * 1024
         await self.client.async_start_new_kernel(cwd=root)
         await self.client.async_start_new_kernel_client()
 
     async def stop(self) -> None:
+        """End the kernel and every process it started, then remove its folder."""
         km, client = self.km, self.client
-        if km is not None:
-            process = getattr(km.provisioner, "process", None)
-            if process is not None and process.poll() is None:
-                try:  # the kernel leads its own session: end it and anything it started, at once
-                    os.killpg(process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            try:
-                await km.shutdown_kernel(now=True)
-            except Exception:
-                pass
-            try:
-                client.kc.stop_channels()
-            except Exception:
-                pass
-        sandbox.kill_descendants()
         self.client = self.km = None
+        if km is not None:
+            try:
+                km.kill_sandbox()
+            finally:
+                try:
+                    await km.shutdown_kernel(now=True)
+                except Exception:
+                    pass
+                kc = getattr(client, "kc", None)
+                try:
+                    kc.stop_channels()
+                    monitor = getattr(kc, "_iopub_monitor", None)
+                    if monitor is not None:
+                        monitor.close(linger=0)
+                except Exception:
+                    pass
+                km.release_sockets()
+                km.remove_folders()
+        sandbox.kill_descendants()
 
     async def run(self, sources: list[str]) -> list:
         """Run ``sources`` as cells, one after another, within one exercise's
@@ -153,7 +166,13 @@ class SandboxedKernel:
             failure = f"Your code printed more than the output limit ({self.limits.output_kb} KiB), so it was stopped."
         errors = [o for cell in cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if failure is None and errors and errors[0].get("ename") == "MemoryError":
-            failure = f"Your code ran out of memory (the limit is {self.limits.memory_mb} MiB)."
+            if any("Traceback" in line for line in errors[0].get("traceback", [])):
+                failure = f"Your code ran out of memory (the limit is {self.limits.memory_mb} MiB)."
+            else:  # raised before any line ran: Python's parser gave up on the cell
+                failure = (
+                    "Python could not read your code: an expression in it is nested too deeply for its "
+                    "parser. Write it in smaller steps."
+                )
         if failure is not None:
             await self.stop()
             raise KernelStopped(failure)

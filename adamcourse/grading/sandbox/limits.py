@@ -1,4 +1,4 @@
-"""What one submission may use: time, memory, output and file size."""
+"""What one submission may use: time, memory, output, file size and processes."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ class Limits:
         Largest file the kernel may write, in MiB.
     startup_s : float
         Seconds a kernel may take to start.
+    processes : int
+        Processes and threads the kernel and everything it starts may have at
+        once (a fork bomb stops there); TensorFlow alone starts dozens of threads.
     """
 
     time_s: float = 30.0
@@ -32,9 +35,10 @@ class Limits:
     output_kb: int = 512
     file_mb: int = 64
     startup_s: float = 60.0
+    processes: int = 256
 
     def __post_init__(self):
-        for name in ("time_s", "memory_mb", "output_kb", "file_mb", "startup_s"):
+        for name in ("time_s", "memory_mb", "output_kb", "file_mb", "startup_s", "processes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}.")
