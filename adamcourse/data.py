@@ -31,7 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from adamcourse.quiet import quiet_tensorflow
+
 __all__ = ["MNIST", "load_mnist", "OFFLINE_VARIABLE", "SAMPLE_SIZE", "keras_cache_path"]
+
+# Keras is imported later, by this module or by the finale that uses it; its start-up lines
+# must not reach a notebook, and only a call before that first import can stop them.
+quiet_tensorflow()
 
 OFFLINE_VARIABLE = "ADAMCOURSE_OFFLINE"
 SOURCES = ("auto", "keras", "sample", "file")

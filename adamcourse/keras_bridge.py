@@ -28,12 +28,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import keras
-from keras import ops
+from adamcourse.quiet import quiet_tensorflow
 
-from adamcourse import optimizers as numpy_optimizers
-from adamcourse.optimizers import debias, ema
-from adamcourse import schedules as numpy_schedules
+quiet_tensorflow()  # before Keras loads TensorFlow: its start-up lines must not reach a notebook
+
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
+
+from adamcourse import optimizers as numpy_optimizers  # noqa: E402
+from adamcourse.optimizers import debias, ema  # noqa: E402
+from adamcourse import schedules as numpy_schedules  # noqa: E402
 
 __all__ = [
     "CourseOptimizer",

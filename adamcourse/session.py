@@ -48,8 +48,10 @@ def install_command() -> str:
 
 def start(seed: int = 0) -> np.random.Generator:
     """Seed NumPy's global generator and ``random``, apply the course plot
-    style, print one line about the environment, and return a NumPy
-    ``Generator`` seeded with ``seed`` for the lesson to use.
+    style, keep TensorFlow's start-up lines out of the notebook
+    (:func:`adamcourse.quiet.quiet_tensorflow`), print one line about the
+    environment, and return a NumPy ``Generator`` seeded with ``seed`` for
+    the lesson to use.
 
     Parameters
     ----------
@@ -65,6 +67,10 @@ def start(seed: int = 0) -> np.random.Generator:
     random.seed(seed)
     np.random.seed(seed)  # for code that still uses the legacy global generator
     _apply_style()
+    # A lesson may import Keras in a later cell; TensorFlow's start-up lines say nothing about it.
+    from adamcourse.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
     import adamcourse
 
     where = "Google Colab" if in_colab() else "local Jupyter"

@@ -43,3 +43,9 @@ def test_readme_opens_every_notebook_and_every_student_copy_in_colab():
     links = set(_links("README.md"))
     missing = [n for n in NOTEBOOKS if PREFIX + n not in links]
     assert not missing, f"README.md has no Colab link for {missing}"
+
+
+def test_readmes_first_badge_opens_the_first_lessons_student_copy():
+    """A learner who clicks the first badge gets the exercises, not the solutions."""
+    first = _links("README.md")[0]
+    assert first == PREFIX + "notebooks/student/00_start_here.ipynb", first

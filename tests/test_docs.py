@@ -24,12 +24,29 @@ def test_instructor_guide_points_match_the_registry():
 def test_readme_links_every_notebook_and_only_existing_ones():
     readme = (ROOT / "README.md").read_text()
     linked = set(re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", readme))
-    on_disk = {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").rglob("[0-9][0-9]_*.ipynb")}
     assert linked == on_disk
 
 
-def test_readme_states_the_two_commands_that_course_py_implements():
+def test_readme_leads_a_learner_to_the_student_copy_first():
+    """Each lesson's row opens the student copy (name and badge); the solutions come after."""
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if re.match(r"\| \d\d \|", line)]
+    lessons = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [row[2:4] for row in rows] == [name[:2] for name in lessons]
+    for row, name in zip(rows, lessons):
+        targets = re.findall(r"\]\(([^)\s]+\.ipynb)\)", row)
+        student = [i for i, t in enumerate(targets) if t.endswith(f"notebooks/student/{name}.ipynb")]
+        full = [i for i, t in enumerate(targets) if t.endswith(f"notebooks/{name}.ipynb")]
+        assert student and full, f"the row of {name} needs links to the student copy and to the solutions"
+        assert targets[0].endswith(f"student/{name}.ipynb") and max(student) < min(full), (
+            f"the row of {name} must open the student copy first, the solutions after: {targets}"
+        )
+
+
+def test_readme_states_the_commands_that_course_py_implements():
     readme = (ROOT / "README.md").read_text()
-    assert "python3 course.py lab" in readme and "python3 course.py test" in readme
+    commands = ["lab", "test", "reset"]
+    for command in commands:
+        assert f"python3 course.py {command}" in readme, command
     source = (ROOT / "course.py").read_text()
-    assert '"lab"' in source and '"test"' in source
+    assert all(f'"{command}"' in source for command in commands)

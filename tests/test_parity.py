@@ -13,7 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp
+from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, run, torch_results
+
+try:  # PyTorch is optional: where it is missing, its stored results stand in for it
+    import torch as _torch
+except ImportError:
+    _torch = None
 
 STEPS = 20
 ULPS = 2  # float32: PyTorch's CPU kernels fuse multiply-adds, so a step may round one ulp apart
@@ -196,6 +201,11 @@ def test_keras_parity_is_sharp_enough_to_see_the_default_form_differ(keras, case
 
 
 # --- PyTorch -------------------------------------------------------------------
+#
+# Every case compares the course's optimizer with PyTorch's results as stored in
+# adamcourse/torch_results.json (written by tools/make_torch_golden.py, which runs the cases
+# below), so the comparison runs everywhere. Where PyTorch is installed (CI installs it), each
+# case also runs PyTorch live and fails if the stored results have drifted from it.
 
 TORCH_LR = 0.01
 
@@ -240,25 +250,61 @@ TORCH_SLOTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: PyTorch parity not checked")
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("case", list(TORCH_CASES))
-def test_torch_parity(torch, case, dtype):
-    ours, make = TORCH_CASES[case]
-    params, grads = _problem(dtype, seed=1)
-    our_params, our_state = _ours(ours, params, grads)
-
+def run_torch(torch, make, params, grads):
+    """PyTorch's parameters after the steps, and its optimizer state (by PyTorch's names)."""
     tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
     opt = make(torch.optim, tensors)
     for g in grads:
         for tensor, key in zip(tensors, SHAPES):
             tensor.grad = torch.tensor(g[key])
         opt.step()
-    torch_params = {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}
+    final = {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}
+    names = [n for n, value in opt.state[tensors[0]].items() if torch.is_tensor(value) and value.shape == tensors[0].shape]
+    return final, {name: {k: opt.state[t][name].numpy() for k, t in zip(SHAPES, tensors)} for name in names}
+
+
+def stored_torch(case, dtype):
+    """PyTorch's results for ``case`` as stored: parameters and state (float64 only), in ``dtype``."""
+    entry = torch_results.load()["cases"].get(case, {}).get(np.dtype(dtype).name)
+    assert entry is not None, (
+        f"no stored PyTorch results for {case!r} ({np.dtype(dtype).name}); run `python tools/make_torch_golden.py`"
+    )
+
+    def arrays(values):
+        return {k: np.array(v, dtype=dtype) for k, v in values.items()}
+
+    return arrays(entry["params"]), {name: arrays(slot) for name, slot in entry.get("state", {}).items()}
+
+
+def _no_drift(stored, live, dtype, what):
+    """The stored results are still what this PyTorch computes (to the parity tolerance)."""
+    try:
+        _assert_same(stored, live, dtype, what)
+    except AssertionError as error:
+        raise AssertionError(
+            f"{what}: adamcourse/torch_results.json (PyTorch {torch_results.load()['torch_version']}) no longer matches PyTorch "
+            f"{_torch.__version__}; if PyTorch changed on purpose, rerun `python tools/make_torch_golden.py`.\n{error}"
+        ) from None
+
+
+def test_there_are_stored_torch_results_for_every_case():
+    assert torch_results.load()["torch_version"] and set(torch_results.load()["cases"]) >= set(TORCH_CASES), (
+        "run `python tools/make_torch_golden.py` after adding a PyTorch case"
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("case", list(TORCH_CASES))
+def test_torch_parity(case, dtype):
+    ours, make = TORCH_CASES[case]
+    params, grads = _problem(dtype, seed=1)
+    our_params, our_state = _ours(ours, params, grads)
+    torch_params, torch_state = stored_torch(case, dtype)
+    if _torch is not None:
+        live_params, live_state = run_torch(_torch, make, params, grads)
+        _no_drift(torch_params, live_params, dtype, f"{case} params")
+        for name, slot in torch_state.items():
+            _no_drift(slot, live_state[name], dtype, f"{case} state {name}")
 
     _assert_same(our_params, torch_params, dtype, f"{case} params")
     if dtype == np.float64:
@@ -266,38 +312,71 @@ def test_torch_parity(torch, case, dtype):
             slot = getattr(our_state, ours_name)
             if slot is None:
                 continue
-            theirs = {k: opt.state[t][torch_name].numpy() for k, t in zip(SHAPES, tensors)}
-            _assert_same(slot, theirs, dtype, f"{case} state.{ours_name}")
+            _assert_same(slot, torch_state[torch_name], dtype, f"{case} state.{ours_name}")
 
 
-def test_torch_defaults_are_what_like_torch_sets(torch):
+# id: (our like_torch(), the torch.optim class and its arguments, our name -> PyTorch's ("betas.0": betas[0]))
+TORCH_DEFAULTS = {
+    "SGD": (SGD.like_torch(), "SGD", {}, {"lr": "lr"}),
+    "SGD momentum=0.9": (Momentum.like_torch(), "SGD", {"momentum": 0.9}, {"lr": "lr", "beta": "momentum"}),
+    "Adagrad": (AdaGrad.like_torch(), "Adagrad", {},
+                {"lr": "lr", "eps": "eps", "initial_accumulator": "initial_accumulator_value"}),
+    "RMSprop": (RMSProp.like_torch(), "RMSprop", {}, {"lr": "lr", "beta": "alpha", "eps": "eps"}),
+    "Adam": (Adam.like_torch(), "Adam", {}, {"lr": "lr", "eps": "eps", "beta1": "betas.0", "beta2": "betas.1"}),
+    "AdamW": (AdamW.like_torch(), "AdamW", {},
+              {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay", "beta1": "betas.0", "beta2": "betas.1"}),
+}
+
+
+def torch_defaults(torch, cls, kwargs, names):
+    """PyTorch's defaults for the names in ``names``, keyed as there."""
+    defaults = getattr(torch.optim, cls)([torch.nn.Parameter(torch.zeros(2))], **kwargs).defaults
+    found = {}
+    for key in names.values():
+        name, _, index = key.partition(".")
+        found[key] = defaults[name][int(index)] if index else defaults[name]
+    return found
+
+
+@pytest.mark.parametrize("case", list(TORCH_DEFAULTS))
+def test_torch_defaults_are_what_like_torch_sets(case):
     """like_torch() with no arguments carries PyTorch's own defaults."""
-    params = [torch.nn.Parameter(torch.zeros(2))]
-    pairs = [
-        (SGD.like_torch(), torch.optim.SGD(params), {"lr": "lr"}),
-        (Momentum.like_torch(), torch.optim.SGD(params, momentum=0.9), {"lr": "lr", "beta": "momentum"}),
-        (AdaGrad.like_torch(), torch.optim.Adagrad(params),
-         {"lr": "lr", "eps": "eps", "initial_accumulator": "initial_accumulator_value"}),
-        (RMSProp.like_torch(), torch.optim.RMSprop(params), {"lr": "lr", "beta": "alpha", "eps": "eps"}),
-        (Adam.like_torch(), torch.optim.Adam(params), {"lr": "lr", "eps": "eps"}),
-        (AdamW.like_torch(), torch.optim.AdamW(params), {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay"}),
-    ]
-    for ours, theirs, names in pairs:
-        for our_name, torch_name in names.items():
-            assert getattr(ours, our_name) == theirs.defaults[torch_name], (ours, torch_name)
-        if isinstance(ours, Adam):
-            assert (ours.beta1, ours.beta2) == theirs.defaults["betas"]
-            assert not ours.eps_hat
+    ours, cls, kwargs, names = TORCH_DEFAULTS[case]
+    theirs = torch_results.load()["defaults"][case]
+    if _torch is not None:
+        assert torch_defaults(_torch, cls, kwargs, names) == theirs, "stored defaults drifted: rerun tools/make_torch_golden.py"
+    for our_name, torch_name in names.items():
+        assert getattr(ours, our_name) == theirs[torch_name], (ours, torch_name)
+    if isinstance(ours, Adam):
+        assert not ours.eps_hat
 
 
-def test_torch_parity_is_sharp_enough_to_see_the_keras_form_differ(torch):
+def test_torch_parity_is_sharp_enough_to_see_the_keras_form_differ():
     params, grads = _problem(np.float64, seed=1)
     keras_form, _ = _ours(Adam(lr=TORCH_LR, eps=1e-8, eps_hat=True), params, grads)
-    tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
-    opt = torch.optim.Adam(tensors, lr=TORCH_LR)
-    for g in grads:
-        for tensor, key in zip(tensors, SHAPES):
-            tensor.grad = torch.tensor(g[key])
-        opt.step()
+    torch_params, _ = stored_torch("Adam", np.float64)
     with pytest.raises(AssertionError):
-        _assert_same(keras_form, {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}, np.float64, "Adam")
+        _assert_same(keras_form, torch_params, np.float64, "Adam")
+
+
+def torch_lesson05(torch):
+    """Lesson 05's comparison: torch.optim.Adam(lr=0.05), 50 steps on Rosenbrock from its start."""
+    from adamcourse import get_objective
+
+    rosen = get_objective("rosenbrock")
+    p = torch.tensor(rosen.start, requires_grad=True)
+    optimizer = torch.optim.Adam([p], lr=0.05)
+    for _ in range(50):
+        optimizer.zero_grad()
+        p.grad = torch.tensor(rosen.grad(p.detach().numpy()))
+        optimizer.step()
+    return p.detach().numpy()
+
+
+def test_lesson05_shows_what_pytorch_computes():
+    stored, _ = torch_results.lesson05_adam_on_rosenbrock()
+    if _torch is not None:
+        np.testing.assert_allclose(stored, torch_lesson05(_torch), rtol=1e-12, atol=0,
+                                   err_msg="stored lesson 05 result drifted: rerun tools/make_torch_golden.py")
+    ours = run(Adam.like_torch(lr=0.05), "rosenbrock", steps=50).points[-1]
+    np.testing.assert_allclose(ours, stored, rtol=0, atol=1e-10)

@@ -35,6 +35,10 @@ NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "sources"
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+# The cell tag that makes nbval (--nbval-lax) compare a cell's output with the stored one. A tag,
+# not nbval's "# NBVAL_CHECK_OUTPUT" comment, so learners never read the tests' machinery; in a
+# source it is written `# %% tags=["nbval-check-output"]`.
+CHECK_OUTPUT_TAG = "nbval-check-output"
 
 # Metadata that says how jupytext laid the text out, not what the cell is.
 LAYOUT_KEYS = {"lines_to_next_cell", "lines_to_end_of_cell_marker"}
@@ -70,6 +74,11 @@ def from_source(path: Path):
     for i, cell in enumerate(nb.cells):
         cell.metadata = cell_metadata(cell)
         cell.id = f"{path.stem[:2]}-{i:03d}"  # stable ids: rebuilding changes no line that did not change
+        if re.search(r"(?m)^\s*#\s*NBVAL_", cell.source):
+            raise ValueError(
+                f"{path.name}, cell {i}: an nbval comment that learners would read ({cell.source[:40]!r}); "
+                f'tag the cell instead: `# %% tags=["{CHECK_OUTPUT_TAG}"]`.'
+            )
     return nb
 
 
