@@ -67,6 +67,10 @@ plt.show()
 #
 # Complete `minibatch_gradient(w, b, x, y)`. `w` and `b` are numbers, `x` and `y` are the arrays of
 # one minibatch. Return the two partial derivatives as a pair `(dw, db)`.
+#
+# *Graded:* when your instructor grades this notebook, the grader runs each exercise cell, with
+# whatever it uses from your other cells (helper functions, imports, constants), on test cases of
+# its own. The check under each exercise uses the same judge, so a ✔ here means full marks there.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01_minibatch_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def minibatch_gradient(w, b, x, y):
@@ -111,8 +115,7 @@ plt.show()
 # with the lr = 1.0 found below it also gets there in 5. Minibatches pay off when the data set is
 # large and one exact gradient is expensive.)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 best = problem.loss(problem.solution)
 for trajectory in (full, mini):
     print(f"{trajectory.label:<18} {trajectory.steps:>4} steps, final loss {trajectory.final_loss:.3f} (best possible {best:.3f})")
@@ -154,8 +157,7 @@ checks.check_shrink_factor(shrink_factor)
 #
 # $$\eta < \frac{2}{c_{\max}} .$$
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 A = np.column_stack([x, np.ones_like(x)])
 curvatures = np.linalg.eigvalsh(A.T @ A / len(x))
 print("curvatures:", curvatures.round(3))
@@ -177,8 +179,7 @@ plotting.contour(problem.as_objective(), *runs, ax=ax1)
 plotting.loss_curves(*runs, ax=ax2, f_min=best)
 plt.show()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for trajectory in runs:
     status = f"diverged at step {trajectory.diverged_at}" if trajectory.diverged_at else f"loss {trajectory.final_loss:.4g}"
     print(f"{trajectory.label:<12} after {trajectory.steps} steps: {status}")
@@ -193,8 +194,7 @@ for trajectory in runs:
 # four times the batch, half the noise. Let's measure it at the start point by drawing 500 random
 # minibatches of each size.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 exact = problem.grad(problem.start)
 for B in (1, 4, 16, 64):
     samples = np.array([problem.grad(problem.start, rng.choice(problem.n, B, replace=False)) for _ in range(500)])

@@ -17,8 +17,6 @@ from adamcourse import session
 rng = session.start(seed=0)
 
 # %%
-import inspect
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -69,10 +67,14 @@ plt.show()
 #
 # Complete `ema_update(average, x, beta)` with the formula above. (It works for numbers and for
 # NumPy arrays alike.)
+#
+# *Graded:* when your instructor grades this notebook, the grader runs each exercise cell, with
+# whatever it uses from your other cells (helper functions, imports, constants), on test cases of
+# its own. The check under each exercise uses the same judge, so a ✔ here means full marks there.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02_ema_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def ema_update(average, x, beta):
-    """One step of an exponential moving average: beta * average + (1 - beta) * x."""
+    """One step of an exponential moving average (the formula above); returns the new average."""
     # BEGIN SOLUTION
     return beta * average + (1 - beta) * x
     # END SOLUTION
@@ -82,13 +84,10 @@ def ema_update(average, x, beta):
 checks.check_ema_update(ema_update)
 
 # %% [markdown]
-# The library's version is called `ema`, and it is the same one line. Lesson 04 and lesson 05 use
-# it again, so have a look:
-
-# %%
-print(inspect.getsource(ema))
-
-# %% [markdown]
+# The library's version is called `ema`, with the same three arguments in the same order, and it
+# is the same one line (once your check shows ✔, `ema??` in a new cell shows its source). Lessons
+# 04 and 05 use it again.
+#
 # Here is what an EMA does to a noisy signal: observations around 1 (grey dots), averaged with
 # three values of $\beta$. A larger $\beta$ is smoother but reacts later. All three start at 0,
 # and with $\beta = 0.99$ the average is still far below 1 after 50 steps: remember that, it comes
@@ -99,8 +98,7 @@ signal = 1 + 0.5 * rng.normal(size=100)
 plotting.moving_averages(signal, betas=(0.5, 0.9, 0.99))
 plt.show()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for beta in (0.5, 0.9, 0.99):
     weights = (1 - beta) * beta ** np.arange(200)
     print(f"beta = {beta}: newest weight {weights[0]:.2f}, memory about {1 / (1 - beta):.0f} steps, "
@@ -126,7 +124,7 @@ for beta in (0.5, 0.9, 0.99):
 
 # %% nbgrader={"grade": false, "grade_id": "ex02_momentum_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def momentum_step(theta, grad, velocity, lr, beta):
-    """Heavy-ball momentum: velocity = beta * velocity - lr * grad; theta = theta + velocity."""
+    """One heavy-ball momentum step (the two lines above); returns (theta, velocity)."""
     # BEGIN SOLUTION
     velocity = beta * velocity - lr * grad
     theta = theta + velocity
@@ -167,8 +165,7 @@ plt.show()
 # %% [markdown]
 # Notice how many steps each needs to bring the loss below 0.001 (from about 10.5 at the start):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for trajectory in runs:
     below = np.flatnonzero(trajectory.losses < 1e-3)
     print(f"{trajectory.label:<45} {below[0] if below.size else 'not within 60'} steps")

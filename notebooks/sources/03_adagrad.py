@@ -46,10 +46,14 @@ from adamcourse import SGD, AdaGrad, checks, plotting, ravine, rosenbrock, run, 
 # accumulator, then take the step with the **new** accumulator, with `eps` outside the square
 # root. Return `(theta, accum)`. (The check uses unusually large values of `eps`, around 0.1, so
 # that an `eps` in the wrong place shows up in the numbers.)
+#
+# *Graded:* when your instructor grades this notebook, the grader runs each exercise cell, with
+# whatever it uses from your other cells (helper functions, imports, constants), on test cases of
+# its own. The check under each exercise uses the same judge, so a ✔ here means full marks there.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03_adagrad_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adagrad_step(theta, grad, accum, lr, eps):
-    """AdaGrad: accum = accum + grad**2; theta = theta - lr * grad / (sqrt(accum) + eps)."""
+    """One AdaGrad step (the update above); returns (theta, accum)."""
     # BEGIN SOLUTION
     accum = accum + grad**2
     theta = theta - lr * grad / (np.sqrt(accum) + eps)
@@ -75,8 +79,7 @@ plotting.contour(ravine, *runs, ax=ax1)
 plotting.effective_step_sizes(runs[1], ax=ax2)
 plt.show()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for trajectory in runs:
     below = np.flatnonzero(trajectory.losses < 1e-3)
     print(f"{trajectory.label:<14} loss below 0.001 after {below[0] if below.size else 'more than 60'} steps")
@@ -124,8 +127,7 @@ plt.show()
 # from their start at 0 (an error near 1 means "not learned at all"); AdaGrad has learned both.
 # SGD cannot simply take a larger learning rate: the frequent features would make it diverge.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for trajectory in runs:
     print(f"{trajectory.label:<16} weight error: all {problem.weight_error(trajectory.final_point):.2f}, "
           f"frequent {problem.weight_error(trajectory.final_point, ~rare):.2f}, "
@@ -162,8 +164,7 @@ checks.check_adagrad_step_sizes(adagrad_step_sizes)
 # %% [markdown]
 # With a gradient that stays exactly 1, the step size after $T$ steps is $\eta/\sqrt{T}$:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 step_sizes = checks.reference("adagrad_step_sizes")
 for T in (1, 10, 100, 1000, 10000):
     print(f"after {T:>5} steps: step size {step_sizes(np.ones((T, 1)), 1.0, 1e-8)[0]:.4f}")
@@ -183,8 +184,7 @@ plotting.contour(rosenbrock, stall, ax=ax1)
 plotting.effective_step_sizes(stall, ax=ax2)
 plt.show()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for k in (10, 100, 1000):
     print(f"after {k:>4} steps: at {stall.points[k].round(2)}, loss {stall.losses[k]:.2f}")
 print("the minimum is at (1, 1) with loss 0")

@@ -42,10 +42,14 @@ from adamcourse import AdaGrad, RMSProp, checks, debias, ema, plotting, ravine, 
 # Complete `rmsprop_step(theta, grad, v, lr, beta, eps)`: update `v` with the moving average of
 # `grad**2` (you may use the library's `ema`, or write it out), then step with the new `v`, with
 # `eps` outside the square root. Return `(theta, v)`.
+#
+# *Graded:* when your instructor grades this notebook, the grader runs each exercise cell, with
+# whatever it uses from your other cells (helper functions, imports, constants), on test cases of
+# its own. The check under each exercise uses the same judge, so a ✔ here means full marks there.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04_rmsprop_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rmsprop_step(theta, grad, v, lr, beta, eps):
-    """RMSProp: v = beta * v + (1 - beta) * grad**2; theta = theta - lr * grad / (sqrt(v) + eps)."""
+    """One RMSProp step (the update above); returns (theta, v)."""
     # BEGIN SOLUTION
     v = ema(v, grad**2, beta)
     theta = theta - lr * grad / (np.sqrt(v) + eps)
@@ -101,8 +105,7 @@ sparse_runs = [  # one pass, each at its best learning rate, as in lesson 03
 # %% [markdown]
 # Notice the final numbers of the three races:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{'problem':<26} {'AdaGrad':>10} {'RMSProp':>10}")
 print(f"{'ravine (loss)':<26} {ravine_runs[0].final_loss:>10.1e} {ravine_runs[1].final_loss:>10.1e}")
 print(f"{'rosenbrock (loss)':<26} {rosen_runs[0].final_loss:>10.3f} {rosen_runs[1].final_loss:>10.3f}")
@@ -148,7 +151,7 @@ plt.show()
 
 # %% nbgrader={"grade": false, "grade_id": "ex04_debias_average", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def debias_average(average, beta, t):
-    """Bias correction of an EMA started at zero, after t steps: average / (1 - beta**t)."""
+    """The bias-corrected value of an EMA that started at zero, after t steps."""
     # BEGIN SOLUTION
     return average / (1 - beta**t)
     # END SOLUTION
@@ -162,8 +165,7 @@ checks.check_debias_average(debias_average)
 # that is always 1, raw and corrected. Notice the first step size, $\eta/\sqrt{v}$ in units of $\eta$:
 # 10 without correction, exactly 1 with it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 beta, v = 0.99, 0.0
 for t in range(1, 6):
     v = ema(v, 1.0**2, beta)
