@@ -21,6 +21,10 @@ from adamcourse.exercises.library import LIBRARY_CLASS_OBJECTS, LIBRARY_CLASSES
 GIVEN = " The check passes other values than the usual defaults, so a fixed number shows up."
 
 
+# `//` where `/` was meant rounds every quotient down to a whole number.
+FLOOR = "`//` is floor division (it rounds down to a whole number): divide with `/`."
+
+
 def fixed(name: str, value) -> str:
     """The sentence for a hyperparameter fixed at ``value`` instead of read from its argument."""
     return f"{name} seems fixed at {value}: use the `{name}` argument." + GIVEN
@@ -131,8 +135,7 @@ _NUMERICAL_GRADIENT_MISTAKES = [
     (lambda f, th, h: _difference_variant(f, th, h, combine=lambda up, down, h: up - down / (2 * h)),
      "brackets are missing around the difference: Python divides only f(theta - h e_i) by 2h. Put the "
      "difference in brackets before dividing."),
-    (lambda f, th, h: _difference_variant(f, th, h, combine=lambda up, down, h: (up - down) // (2 * h)),
-     "`//` is floor division (it rounds down to a whole number): divide with `/`."),
+    (lambda f, th, h: _difference_variant(f, th, h, combine=lambda up, down, h: (up - down) // (2 * h)), FLOOR),
     (lambda f, th, h: _one_sided(f, th, h, +1), "that is the one-sided (forward) difference (f(theta + h e_i) - "
      "f(theta)) / h; the exercise asks for the central one, which is far more accurate."),
     (lambda f, th, h: _one_sided(f, th, h, -1), "that is the one-sided (backward) difference; use the central one, "

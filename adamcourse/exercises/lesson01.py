@@ -51,10 +51,16 @@ def _loop_skipping(w, b, x, y, first=0, last=0):
     return float(np.sum(r * xs) / len(x)), float(np.sum(r) / len(x))
 
 
+_SUMMED = ("you summed over the batch instead of averaging: take the mean (for dw and db alike), so the size of a "
+           "step does not depend on the batch size.")
+
 _MINIBATCH_MISTAKES = [
-    (lambda w, b, x, y: _line_grad_variant(w, b, x, y, reduce=np.sum),
-     "you summed over the batch instead of averaging: take the mean, so the size of a step does not depend on the "
-     "batch size."),
+    (lambda w, b, x, y: _line_grad_variant(w, b, x, y, reduce=np.sum), _SUMMED),
+    (lambda w, b, x, y: (float(np.sum((w * x + b - y) * x)), float(np.mean(w * x + b - y))), _SUMMED),
+    (lambda w, b, x, y: (float(np.mean((w * x + b - y) * x)), float(np.sum(w * x + b - y))), _SUMMED),
+    (lambda w, b, x, y: _line_grad_variant(w, b, x, y, reduce=lambda a: np.sum(a) / (len(a) - 1)),
+     "you divided by n - 1: that is the habit from sample variances; the gradient of a mean over the batch divides "
+     "by the batch size n."),
     (lambda w, b, x, y: _line_grad_variant(w, b, x, y, factor=2.0),
      "everything is twice too big: the loss has a 1/2 in front, which cancels the 2 from differentiating the square."),
     (lambda w, b, x, y: _line_grad_variant(w, b, x, y, factor=0.5),
@@ -74,6 +80,8 @@ _MINIBATCH_MISTAKES = [
      "to w)."),
     (lambda w, b, x, y: (float(np.mean((w * x + b - y) * x)), float(np.mean((w * x + b - y) * x))),
      "db is the mean of the residual alone: the derivative of w x + b with respect to b is 1, so there is no x in it."),
+    (lambda w, b, x, y: _minibatch_gradient(w, b, y, x),
+     "x and y are swapped: x is the input (it multiplies w), y the target the prediction is compared with."),
     (lambda w, b, x, y: _line_grad_variant(w, b, x, y, use_b=False),
      "the prediction is missing b: the residual is w x + b - y."),
     (lambda w, b, x, y: (float(np.mean(w * x + b - y * x)), float(np.mean(w * x + b - y))),

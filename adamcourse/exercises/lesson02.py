@@ -38,6 +38,8 @@ _EMA_MISTAKES = [
     (lambda a, x, beta: beta * a + 1 - beta * x, "brackets are missing around 1 - beta: Python multiplies only beta "
      "by x and adds a stray 1. Bracket the weight before multiplying."),
     (lambda a, x, beta: beta * a - (1 - beta) * x, "the new value is subtracted: both weighted terms are added."),
+    (lambda a, x, beta: a + (1 - beta) * (a - x), "the nudge goes the wrong way: the average moves a share 1 - beta of "
+     "the way TOWARDS the new value, so the difference is new minus old."),
     (lambda a, x, beta: 0.9 * a + 0.1 * x, fixed("beta", 0.9)),
 ]
 
@@ -105,6 +107,8 @@ _MOMENTUM_MISTAKES = [
      "beta multiplies the gradient term too: it belongs on the old velocity only."),
     (lambda th, g, v, lr, beta: _moved(th, beta * v - g),
      "the learning rate is missing: the velocity subtracts lr times the gradient."),
+    (lambda th, g, v, lr, beta: _moved(th, lr * v - beta * g),
+     "lr and beta are swapped: beta keeps a share of the old velocity, lr scales the gradient."),
     (lambda th, g, v, lr, beta: _moved(th, 0.9 * v - lr * g), fixed("beta", 0.9)),
     (lambda th, g, v, lr, beta: _moved(th, beta * v - 0.01 * g), fixed("lr", 0.01)),
 ]

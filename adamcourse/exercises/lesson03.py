@@ -12,7 +12,7 @@ import numpy as np
 
 from adamcourse.exercises.cases import pos, vec
 from adamcourse.exercises.engine import define
-from adamcourse.exercises.lesson00 import fixed
+from adamcourse.exercises.lesson00 import FLOOR, fixed
 from adamcourse.exercises.library import LIBRARY_CLASS_OBJECTS, LIBRARY_CLASSES
 
 # eps fixed to a tiny number, or left out: the cases use eps around 0.1, so its place shows.
@@ -66,6 +66,9 @@ _ADAGRAD_MISTAKES = [
      "it first, step with the new one, and return the new one."),
     (lambda *a: _adagrad_variant(*a, square=False), "accumulate the SQUARED gradient, not the gradient itself."),
     (lambda *a: _adagrad_variant(*a, absolute=True), ABS_FOR_SQUARE),
+    (lambda th, g, a, lr, eps: (th - lr * g / (np.sqrt(a + g**2) + eps), np.sqrt(a + g**2)),
+     "you returned sqrt(accum) as the accumulator: it holds the sum of squared gradients itself; the square root "
+     "is taken only in the step."),
     (lambda *a: _adagrad_variant(*a, replace=True),
      "the accumulator was replaced by grad**2 instead of growing: AdaGrad ADDS each squared gradient to the "
      "running sum it was given."),
@@ -83,6 +86,7 @@ _ADAGRAD_MISTAKES = [
      "sqrt(accum), under lr."),
     (lambda th, g, a, lr, eps: (th - lr * g / (np.sqrt(a + g**2) + eps), a),
      "theta is right, but you returned the old accumulator: return the new one, with grad**2 added."),
+    (lambda th, g, a, lr, eps: (th - lr * g // (np.sqrt(a + g**2) + eps), a + g**2), FLOOR),
     (lambda th, g, a, lr, eps: _adagrad_variant(th, g, a, lr, 1e-8), TINY_EPS),
     (lambda th, g, a, lr, eps: _adagrad_variant(th, g, a, 0.01, eps), fixed("lr", 0.01)),
     (lambda th, g, a, lr, eps: _adagrad_variant(th, g, a, 0.001, eps), fixed("lr", 0.001)),
@@ -133,6 +137,7 @@ _STEP_SIZES_MISTAKES = [
      "the first step is left out of the sum: the loop or slice starts at 1. Python counts from 0."),
     (lambda G, lr, eps: lr / (np.sqrt(np.sum(G[:-1] ** 2, axis=0)) + eps),
      "the last step is left out of the sum: the loop or slice stops one short."),
+    (lambda G, lr, eps: lr // (np.sqrt(np.sum(G**2, axis=0)) + eps), FLOOR),
     (lambda G, lr, eps: lr / (np.sqrt(np.sum(G**2, axis=0)) + 1e-8), TINY_EPS),
 ]
 

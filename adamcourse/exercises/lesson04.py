@@ -13,7 +13,7 @@ import numpy as np
 from adamcourse import optimizers
 from adamcourse.exercises.cases import pos, vec
 from adamcourse.exercises.engine import define
-from adamcourse.exercises.lesson00 import fixed
+from adamcourse.exercises.lesson00 import FLOOR, fixed
 from adamcourse.exercises.lesson03 import ABS_FOR_SQUARE, HALF_FOR_ROOT, STEP_BRACKETS, TINY_EPS
 from adamcourse.exercises.library import LIBRARY_CLASS_OBJECTS, LIBRARY_CLASSES
 
@@ -96,6 +96,8 @@ _RMSPROP_MISTAKES = [
     (lambda th, g, v, lr, beta, eps: _rmsprop_step(th, g, v, lr, 0.99, eps), fixed("beta", 0.99)),
     (lambda th, g, v, lr, beta, eps: _rmsprop_step(th, g, v, 0.001, beta, eps), fixed("lr", 0.001)),
     (lambda th, g, v, lr, beta, eps: _rmsprop_step(th, g, v, 0.01, beta, eps), fixed("lr", 0.01)),
+    (lambda th, g, v, lr, beta, eps: (th - lr * g // (np.sqrt(beta * v + (1 - beta) * g**2) + eps),
+                                      beta * v + (1 - beta) * g**2), FLOOR),
     (lambda th, g, v, lr, beta, eps: _rmsprop_step(th, g, v, lr, beta, 1e-8), TINY_EPS),
 ]
 
@@ -131,7 +133,9 @@ _DEBIAS_MISTAKES = [
     (lambda a, beta, t: a / (1 - beta) ** t, "the power belongs to beta: 1 - beta**t, not (1 - beta)**t."),
     (lambda a, beta, t: a / 1 - beta**t, "brackets are missing: Python reads average / 1 - beta**t as (average / 1) - beta**t. "
      "Bracket the denominator."),
-    (lambda a, beta, t: a // (1 - beta**t), "`//` is floor division (it rounds down to a whole number): divide with `/`."),
+    (lambda a, beta, t: a // (1 - beta**t), FLOOR),
+    (lambda a, beta, t: a / (1 - t**beta), "beta and t are swapped in the power: beta is raised to the power t "
+     "(t is the exponent)."),
     (lambda a, beta, t: a / (1 - 0.9**t), fixed("beta", 0.9)),
     (lambda a, beta, t: a / (1 - 0.99**t), fixed("beta", 0.99)),
 ]

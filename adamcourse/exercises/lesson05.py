@@ -13,7 +13,7 @@ import numpy as np
 
 from adamcourse.exercises.cases import pos, vec
 from adamcourse.exercises.engine import define
-from adamcourse.exercises.lesson00 import GIVEN, fixed
+from adamcourse.exercises.lesson00 import FLOOR, GIVEN, fixed
 from adamcourse.exercises.lesson03 import ABS_FOR_SQUARE, HALF_FOR_ROOT, STEP_BRACKETS, TINY_EPS
 from adamcourse.exercises.lesson04 import EMA_BETA_SECOND, EMA_ORDER, SQUARED_WEIGHT
 from adamcourse.exercises.library import LIBRARY_CLASS_OBJECTS, LIBRARY_CLASSES
@@ -84,6 +84,12 @@ def _adam_variant(th, g, m, v, t, lr, b1, b2, eps, *, t_used=None, t_out=None, m
     return (new_theta, m, v, t_out) if keep_old else (new_theta, m_new, v_new, t_out)
 
 
+def _floor_adam(th, g, m, v, t, lr, b1, b2, eps):
+    theta, m, v, t = _adam_step(th, g, m, v, t, lr, b1, b2, eps)
+    m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+    return th - lr * m_hat // (np.sqrt(v_hat) + eps), m, v, t
+
+
 def _adam_returning_corrected(th, g, m, v, t, lr, b1, b2, eps):
     theta, m, v, t = _adam_step(th, g, m, v, t, lr, b1, b2, eps)
     return theta, m / (1 - b1**t), v / (1 - b2**t), t
@@ -136,6 +142,10 @@ _ADAM_MISTAKES = [
     (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b1, b1, b1, b2)), _BETA1_FOR_V),
     (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b2, b2, b2, b2)), _BETA2_FOR_M),
     (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b2, b2, b1, b2)), _BETA2_FOR_M),
+    (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b1, b2, b1, b1)), _BETA1_FOR_V),  # in v's correction only
+    (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b1, b2, b2, b2)), _BETA2_FOR_M),  # in m's correction only
+    (lambda *a: _adam_variant(*a, betas=lambda b1, b2: (b1, b2, b2, b1)),
+     "the corrections' betas are swapped: m is corrected with beta1, v with beta2, the same betas as their averages."),
     (lambda *a: _adam_variant(*a, m_average=lambda a, x, b: (1 - b) * a + b * x, v_average=lambda a, x, b: (1 - b) * a + b * x),
      "beta and 1 - beta are swapped in the averages: beta is the share of the OLD average that is kept."
      + EMA_ORDER),
@@ -154,6 +164,9 @@ _ADAM_MISTAKES = [
      "brackets are missing around 1 - beta in the averages: Python multiplies only beta by the new value and adds "
      "a stray 1. Bracket the weight before multiplying."),
     (lambda *a: _adam_variant(*a, square=False), "v averages the SQUARED gradient, not the gradient itself."),
+    (lambda th, g, m, v, t, lr, b1, b2, eps: _adam_variant(th, g**2, m, v, t, lr, b1, b2, eps, square=False,
+                                                           v_average=lambda a, x, b: _ema(a, x, b)),
+     "m averages the gradient itself, not its square: only v squares it."),
     (lambda *a: _adam_variant(*a, absolute=True), ABS_FOR_SQUARE),
     (lambda *a: _adam_variant(*a, sign=-1.0), "the update has the wrong sign: theta moves against m_hat."),
     (lambda *a: _adam_variant(*a, correct=lambda avg, beta, t: avg / (1 - beta) ** t),
@@ -164,6 +177,7 @@ _ADAM_MISTAKES = [
     (lambda th, g, m, v, t, lr, b1, b2, eps: _adam_step(th, g, m, v, t, lr, 0.9, 0.999, eps),
      "beta1 and beta2 seem fixed at 0.9 and 0.999: use the arguments." + GIVEN),
     (lambda *a: _adam_variant(*a, step_brackets=True), STEP_BRACKETS),
+    (lambda th, g, m, v, t, lr, b1, b2, eps: _floor_adam(th, g, m, v, t, lr, b1, b2, eps), FLOOR),
     (lambda *a: _adam_variant(*a, inputs_swapped=True),
      "m and v got each other's inputs: m averages the gradient itself, v its square."),
     (lambda th, g, m, v, t, lr, b1, b2, eps: _adam_step(th, g, m, v, t, lr, b1, b2, 1e-8), TINY_EPS),
@@ -206,6 +220,8 @@ _KERAS_STEP_MISTAKES = [
      "1 - beta2**t sits under it."),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) * (1 - b1**t), "m's correction multiplies: m_hat is m DIVIDED "
      "by 1 - beta1**t, so lr is divided by it too."),
+    (lambda lr, b1, b2, t: lr / math.sqrt(1 - b2**t) / (1 - b1**t), "the root of v's correction divides: v_hat = v / "
+     "(1 - beta2**t) sits under the root in the DENOMINATOR of the step, so its correction ends up on top."),
     (lambda lr, b1, b2, t: lr * (1 - b1**t) / math.sqrt(1 - b2**t), "the fraction is upside down: the root of "
      "v's correction goes on top, m's correction below."),
     (lambda lr, b1, b2, t: lr * math.sqrt((1 - b2) ** t) / (1 - b1) ** t,
@@ -222,8 +238,7 @@ _KERAS_STEP_MISTAKES = [
      "`^` is not a power in Python (it is bitwise XOR, which floats do not have): the power is written **."),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) / 1 - b1**t,
      "brackets are missing around the denominator: Python divides by 1 and then subtracts beta1**t."),
-    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) // (1 - b1**t),
-     "`//` is floor division (it rounds down to a whole number, here 0): divide with `/`."),
+    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) // (1 - b1**t), FLOOR),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - 0.999**t) / (1 - 0.9**t),
      "beta1 and beta2 seem fixed at 0.9 and 0.999: use the arguments." + GIVEN),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) / (1 - 0.9**t), fixed("beta1", 0.9)),
