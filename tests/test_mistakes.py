@@ -1799,6 +1799,178 @@ LATER = [
           "the root of v's correction divides"),
 ]
 
+# A second blind pass, written after the first LATER batch was named. It tried odder forms on purpose; the
+# ones still unnamed are rarer slips, or two at once.
+LATER += [
+    wrong(G, 'the mean of the gradient', """
+        def gradient_step(theta, grad, lr):
+            return theta - lr * grad.mean()
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(G, 'a normalised gradient', """
+        def gradient_step(theta, grad, lr):
+            return theta - lr * grad / np.linalg.norm(grad)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(N, 'the difference not divided', """
+        def numerical_gradient(f, theta, h=1e-5):
+            grad = np.zeros_like(theta, dtype=float)
+            for i in range(theta.size):
+                e = np.zeros_like(theta); e[i] = h
+                grad[i] = f(theta + e) - f(theta - e)
+            return grad
+        """, 'not divided at all'),
+    wrong(N, 'divided by 2, not by h', """
+        def numerical_gradient(f, theta, h=1e-5):
+            grad = np.zeros_like(theta, dtype=float)
+            for i in range(theta.size):
+                e = np.zeros_like(theta); e[i] = h
+                grad[i] = (f(theta + e) - f(theta - e)) / 2
+            return grad
+        """, 'divided by 2 but not by h'),
+    wrong(N, 'moved by 2h each way', """
+        def numerical_gradient(f, theta, h=1e-5):
+            grad = np.zeros_like(theta, dtype=float)
+            for i in range(theta.size):
+                e = np.zeros_like(theta); e[i] = 2 * h
+                grad[i] = (f(theta + e) - f(theta - e)) / (2 * h)
+            return grad
+        """, 'twice the slope'),
+    wrong(M, 'the residual still squared', """
+        def minibatch_gradient(w, b, x, y):
+            r = w*x + b - y
+            return np.mean(r**2 * x), np.mean(r**2)
+        """, 'still squared'),
+    wrong(M, 'the loss instead of its gradient', """
+        def minibatch_gradient(w, b, x, y):
+            r = w*x + b - y
+            return np.mean(r**2)/2, np.mean(r**2)/2
+        """, 'that is the loss'),
+    wrong(M, 'x twice in dw', """
+        def minibatch_gradient(w, b, x, y):
+            r = w*x + b - y
+            return np.mean(r*x*x), np.mean(r)
+        """, 'x appears twice'),
+    wrong(S, "an implicit step's factor", """
+        def shrink_factor(lr, curvature):
+            return 1 / (1 + lr * curvature)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    right(S, 'abs of a positive product', """
+        def shrink_factor(lr, curvature):
+            return 1 - abs(lr * curvature)
+        """),
+    wrong(E, 'weights 1 - beta and 1', """
+        def ema_update(average, x, beta):
+            return (1 - beta) * average + x
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(E, 'beta squared', """
+        def ema_update(average, x, beta):
+            return beta**2 * average + (1 - beta**2) * x
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(V, 'a buffer of minus the gradient, theta minus lr times it', """
+        def momentum_step(theta, grad, velocity, lr, beta):
+            velocity = beta * velocity - grad
+            return theta - lr * velocity, velocity
+        """, "not in one of the usual ways"),
+    wrong(V, 'plus lr * grad, theta minus lr times it', """
+        def momentum_step(theta, grad, velocity, lr, beta):
+            velocity = beta*velocity + lr*grad
+            return theta - lr*velocity, velocity
+        """, "not in one of the usual ways"),
+    wrong(A, 'the step along grad**2', """
+        def adagrad_step(theta, grad, accum, lr, eps):
+            accum = accum + grad**2
+            return theta - lr * grad**2 / (np.sqrt(accum) + eps), accum
+        """, 'the step uses grad**2'),
+    wrong(A, 'eps in the accumulator', """
+        def adagrad_step(theta, grad, accum, lr, eps):
+            accum = accum + grad**2 + eps
+            return theta - lr * grad / np.sqrt(accum), accum
+        """, 'eps went into the accumulator'),
+    wrong(A, 'the root of grad**2 accumulated', """
+        def adagrad_step(theta, grad, accum, lr, eps):
+            accum = accum + np.sqrt(grad**2)
+            return theta - lr * grad / (np.sqrt(accum) + eps), accum
+        """, '|grad|'),
+    wrong(Z, 'times the number of steps', """
+        def adagrad_step_sizes(grads, lr, eps):
+            return lr / (np.sqrt(np.sum(grads**2, axis=0)) + eps) * len(grads)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(Z, 'the largest gradient', """
+        def adagrad_step_sizes(grads, lr, eps):
+            return lr / (np.abs(grads).max(axis=0) + eps)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(R, 'ema with 1 - beta', """
+        def rmsprop_step(theta, grad, v, lr, beta, eps):
+            v = ema(v, grad**2, 1 - beta)
+            return theta - lr * grad / (np.sqrt(v) + eps), v
+        """, 'beta and 1 - beta are swapped'),
+    wrong(R, 'eps subtracted after the root', """
+        def rmsprop_step(theta, grad, v, lr, beta, eps):
+            v = beta*v + (1-beta)*grad**2
+            return theta - lr * grad / np.sqrt(v) - eps, v
+        """, 'brackets are missing around the denominator'),
+    wrong(R, 'divided by 1 - beta, no t', """
+        def rmsprop_step(theta, grad, v, lr, beta, eps):
+            v = beta*v + (1-beta)*grad**2
+            return theta - lr * grad / (np.sqrt(v / (1 - beta)) + eps), v
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(D, 'beta to the power -t', """
+        def debias_average(average, beta, t):
+            return average / (1 - beta**-t)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(D, 'beta**t subtracted', """
+        def debias_average(average, beta, t):
+            return average - beta**t
+        """, 'brackets are missing'),
+    wrong(D, 'the root of the correction', """
+        def debias_average(average, beta, t):
+            return average / np.sqrt(1 - beta**t)
+        """, 'no square root here'),
+    wrong(X, 'ema with 1 - beta1 and 1 - beta2', """
+        def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+            t += 1
+            m = ema(m, grad, 1 - beta1)
+            v = ema(v, grad**2, 1 - beta2)
+            return theta - lr*debias(m, beta1, t)/(np.sqrt(debias(v, beta2, t))+eps), m, v, t
+        """, 'swapped in the averages'),
+    wrong(X, 'eps subtracted after the root', """
+        def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+            t += 1
+            m = beta1*m + (1-beta1)*grad
+            v = beta2*v + (1-beta2)*grad**2
+            m_hat = m/(1-beta1**t)
+            v_hat = v/(1-beta2**t)
+            return theta - lr*m_hat/np.sqrt(v_hat) - eps, m, v, t
+        """, 'brackets are missing around the denominator'),
+    wrong(X, 't + 1 used, t + 2 returned', """
+        def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+            m = ema(m, grad, beta1)
+            v = ema(v, grad**2, beta2)
+            m_hat = debias(m, beta1, t + 1)
+            v_hat = debias(v, beta2, t + 1)
+            t = t + 1
+            return theta - lr*m_hat/(np.sqrt(v_hat)+eps), m, v, t + 1
+        """, 'counted twice'),
+    wrong(X, 'both corrections folded in after the step', """
+        def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+            t = t + 1
+            m = beta1*m + (1-beta1)*grad
+            v = beta2*v + (1-beta2)*grad**2
+            return theta - lr*m/(np.sqrt(v)+eps)*np.sqrt(1-beta2**t)/(1-beta1**t), m, v, t
+        """, 'epsilon hat'),
+    wrong(K, 'sqrt(1 - beta2)**t', """
+        def keras_step_size(lr, beta1, beta2, t):
+            return lr * np.sqrt(1 - beta2) ** t / (1 - beta1 ** t)
+        """, 'the power belongs to beta'),
+    wrong(K, 'plus signs in both corrections', """
+        def keras_step_size(lr, beta1, beta2, t):
+            return lr * np.sqrt(1 + beta2**t) / (1 + beta1**t)
+        """, "Likely mistake", unnamed='not a listed mistake'),
+    wrong(K, "m's correction on top", """
+        def keras_step_size(lr, beta1, beta2, t):
+            return lr * (1 - beta1**t) / (1 - beta2**t) ** 0.5
+        """, 'upside down'),
+]
+
 BANK = GRADIENT_STEP + NUMERICAL_GRADIENT + MINIBATCH + SHRINK + EMA + MOMENTUM + ADAGRAD + STEP_SIZES + RMSPROP + DEBIAS + ADAM + KERAS + LATER
 
 

@@ -118,12 +118,19 @@ def _numerical_gradient_cases(rng):
     return [(wavy, vec(rng, 3), 0.01), (quartic, vec(rng, 2), 0.01), (wavy, vec(rng, 2), 0.001)]
 
 
+_DOUBLE_SLOPE = ("your estimate is twice the slope: divide by 2 * h, the distance between theta + h e_i and "
+                 "theta - h e_i (each point moves by h).")
 _HALF_SLOPE = ("your estimate is half the slope: divide the difference by the distance between the two points, "
                "which are 2h apart when each moves by h.")
 
 _NUMERICAL_GRADIENT_MISTAKES = [
-    (lambda f, th, h: 2 * _numerical_gradient(f, th, h), "divide by 2 * h: the two points theta + h e_i and "
-     "theta - h e_i are 2h apart."),
+    (lambda f, th, h: 2 * _numerical_gradient(f, th, h), _DOUBLE_SLOPE),
+    (lambda f, th, h: 2 * _numerical_gradient(f, th, 2 * h), _DOUBLE_SLOPE),  # moved by 2h each way
+    (lambda f, th, h: 2 * h * _numerical_gradient(f, th, h),
+     "the difference is not divided at all: a slope is a change in f divided by the distance between the two points, "
+     "2h."),
+    (lambda f, th, h: h * _numerical_gradient(f, th, h),
+     "you divided by 2 but not by h: divide the difference by the whole distance between the two points, 2 * h."),
     (lambda f, th, h: _numerical_gradient(f, th, h) / 2, _HALF_SLOPE),
     (lambda f, th, h: _numerical_gradient(f, th, h / 2) / 2, _HALF_SLOPE),  # moved by h/2 each way
     (lambda f, th, h: -_numerical_gradient(f, th, h), "the difference is the wrong way round: the point moved "

@@ -69,6 +69,11 @@ _ADAGRAD_MISTAKES = [
     (lambda th, g, a, lr, eps: (th - lr * g / (np.sqrt(a + g**2) + eps), np.sqrt(a + g**2)),
      "you returned sqrt(accum) as the accumulator: it holds the sum of squared gradients itself; the square root "
      "is taken only in the step."),
+    (lambda th, g, a, lr, eps: (th - lr * g / np.sqrt(a + g**2 + eps), a + g**2 + eps),
+     "eps went into the accumulator: the accumulator holds only the squared gradients; eps belongs in the step's "
+     "denominator, after the square root."),
+    (lambda th, g, a, lr, eps: (th - lr * g**2 / (np.sqrt(a + g**2) + eps), a + g**2),
+     "the step uses grad**2: the accumulator holds squares, but the step moves along the gradient itself."),
     (lambda *a: _adagrad_variant(*a, replace=True),
      "the accumulator was replaced by grad**2 instead of growing: AdaGrad ADDS each squared gradient to the "
      "running sum it was given."),

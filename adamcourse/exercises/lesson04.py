@@ -134,6 +134,8 @@ _DEBIAS_MISTAKES = [
     (lambda a, beta, t: a / 1 - beta**t, "brackets are missing: Python reads average / 1 - beta**t as (average / 1) - beta**t. "
      "Bracket the denominator."),
     (lambda a, beta, t: a // (1 - beta**t), FLOOR),
+    (lambda a, beta, t: a / np.sqrt(1 - beta**t), "no square root here: the average itself is divided by 1 - beta**t "
+     "(a root of the correction only appears once it is folded into Adam's step size)."),
     (lambda a, beta, t: a / (1 - t**beta), "beta and t are swapped in the power: beta is raised to the power t "
      "(t is the exponent)."),
     (lambda a, beta, t: a / (1 - 0.9**t), fixed("beta", 0.9)),

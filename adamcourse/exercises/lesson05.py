@@ -124,6 +124,7 @@ _ADAM_MISTAKES = [
     (lambda *a: _adam_variant(*a, t_out=lambda t: t), "the step is right, but return the new t (t + 1), or the next step reuses the old count."),
     (lambda *a: _adam_variant(*a, t_used=lambda t: t + 2), _T_TWICE),
     (lambda *a: _adam_variant(*a, t_used=lambda t: t + 2, t_out=lambda t: t + 2), _T_TWICE),
+    (lambda *a: _adam_variant(*a, t_out=lambda t: t + 2), _T_TWICE),
     (lambda *a: _adam_variant(*a, inside=True), "eps is inside the square root: this exercise follows the paper, "
      "which adds eps after the root of v_hat."),
     (lambda *a: _adam_variant(*a, eps_hat=True),
@@ -204,6 +205,7 @@ def _keras_step_size_cases(rng):
             (float(rng.uniform(0.01, 0.1)), float(rng.uniform(0.2, 0.4)), float(rng.uniform(0.3, 0.45)), 2)]
 
 
+_POWER_OUTSIDE = "the power belongs to beta: 1 - beta**t, not (1 - beta)**t."
 _T_OFF = "t is off by one: use the step number t as given (it already counts from 1)."
 _PRODUCT = "use the power beta**t, not the product beta * t (in Python, ** is the power)."
 
@@ -224,8 +226,9 @@ _KERAS_STEP_MISTAKES = [
      "(1 - beta2**t) sits under the root in the DENOMINATOR of the step, so its correction ends up on top."),
     (lambda lr, b1, b2, t: lr * (1 - b1**t) / math.sqrt(1 - b2**t), "the fraction is upside down: the root of "
      "v's correction goes on top, m's correction below."),
-    (lambda lr, b1, b2, t: lr * math.sqrt((1 - b2) ** t) / (1 - b1) ** t,
-     "the power belongs to beta: 1 - beta**t, not (1 - beta)**t."),
+    (lambda lr, b1, b2, t: lr * math.sqrt((1 - b2) ** t) / (1 - b1) ** t, _POWER_OUTSIDE),
+    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2) ** t / (1 - b1**t), _POWER_OUTSIDE),
+    (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2**t) / (1 - b1) ** t, _POWER_OUTSIDE),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2 ** (t + 1)) / (1 - b1 ** (t + 1)), _T_OFF),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2 ** (t - 1)) / (1 - b1 ** (t - 1)) if t > 1 else math.nan, _T_OFF),
     (lambda lr, b1, b2, t: lr * math.sqrt(1 - b2 ** (t - 1)) / (1 - b1 ** (t - 1)), _T_OFF),  # raises at t = 1
