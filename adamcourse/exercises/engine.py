@@ -385,13 +385,6 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
         if problem:
             text = case_text(args, None, want).replace("you returned: None", f"you returned: {_fmt(got)}")
             return Verdict(False, f"{problem}\n{text}")
-        for part_name, g, w in zip(returns, parts, want):
-            if g.shape != w.shape and w.shape == ():
-                return Verdict(False, f"`{part_name}` should be a single number, but it is an array of shape {g.shape}: "
-                                      f"did you forget to average it (np.mean)?\n{case_text(args, got, want)}")
-            if g.shape != w.shape:
-                return Verdict(False, f"`{part_name}` has shape {g.shape}, but the expected shape is {w.shape}.\n"
-                                      f"{case_text(args, got, want)}")
         gots.append(parts)
 
     right = [_close(g, w) for g, w in zip(gots, wants)]
@@ -415,10 +408,11 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
     outputs = {}
     for mistake in exercise.mistakes:
         try:
-            outputs[mistake] = [_as_parts(_quiet(mistake.wrong, args), returns) for args in cases]
+            outputs[mistake] = [_mistake_output(mistake, args, want, returns) for args, want in zip(cases, wants)]
         except Exception:
             continue
-    explaining = [m for m, outs in outputs.items() if all(_close(g, o) for g, o in zip(gots, outs))]
+    explaining = [m for m, outs in outputs.items()
+                  if all(_close(g, o) for g, o in zip(gots, outs)) and _tells(outs, failing)]
     if explaining:
         chosen = explaining[0]
         others = [outs for m, outs in outputs.items() if m not in explaining]
@@ -429,6 +423,14 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
         return Verdict(False, f"Likely mistake: {chosen.why}\n{case_text(cases[i], returned[i], wants[i])}",
                        "mistake", chosen.label, MISTAKE_CREDIT)
 
+    for args, got, parts, want in zip(cases, returned, gots, wants):
+        for part_name, g, w in zip(returns, parts, want):
+            if g.shape != w.shape and w.shape == ():
+                return Verdict(False, f"`{part_name}` should be a single number, but it is an array of shape {g.shape}: "
+                                      f"did you forget to average it (np.mean)?\n{case_text(args, got, want)}")
+            if g.shape != w.shape:
+                return Verdict(False, f"`{part_name}` has shape {g.shape}, but the expected shape is {w.shape}.\n"
+                                      f"{case_text(args, got, want)}")
     i = failing[0]
     if not all(np.all(np.isfinite(g)) for g in gots[i]) and all(np.all(np.isfinite(w)) for w in wants[i]):
         return Verdict(False, "Your result contains NaN or inf where the reference is finite: look for a division "
@@ -439,6 +441,21 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
     return Verdict(False, f"The result differs from the reference {wrong_on}, and not in one of the usual ways: "
                           f"compare your lines with the equations above. {detail}\n"
                           f"{case_text(cases[i], returned[i], wants[i])}")
+
+
+def _mistake_output(mistake: Mistake, args: tuple, want: list, returns: tuple) -> list:
+    """What a wrong version returns on a case; a division by zero in plain Python
+    (``math``, floats) stands for the NaN or inf NumPy would give."""
+    try:
+        return _as_parts(_quiet(mistake.wrong, args), returns)
+    except ZeroDivisionError:
+        return [np.full(np.shape(w), np.nan) for w in want]
+
+
+def _tells(outputs: list, failing: list) -> bool:
+    """Whether a mistake's output says something on the failing cases: one
+    that is all NaN or inf there would match every broken answer alike."""
+    return any(all(np.any(np.isfinite(part)) for part in outputs[i]) for i in failing)
 
 
 def args_of(cases, i) -> tuple:
@@ -454,10 +471,15 @@ def _explaining_mistake(exercise: Exercise, cases: Sequence[tuple], observations
             try:
                 value = _quiet(mistake.wrong, tuple(args))
             except Exception as error:
-                fits = seen.raised is not None and seen.raised.split(":")[0] == type(error).__name__
+                # the same error with the same words, not just the same type
+                fits = seen.raised is not None and seen.raised == f"{type(error).__name__}: {str(error)[:500]}"
             else:
-                got, _ = _split(seen.returned, exercise.returns) if seen.raised is None else (None, None)
-                fits = got is not None and _close(got, _as_parts(value, exercise.returns))
+                if seen.raised is not None:  # a ZeroDivisionError where NumPy would give NaN or inf
+                    parts = _as_parts(value, exercise.returns)
+                    fits = seen.raised.startswith("ZeroDivisionError") and not all(np.all(np.isfinite(p)) for p in parts)
+                else:
+                    got, _ = _split(seen.returned, exercise.returns)
+                    fits = got is not None and _close(got, _as_parts(value, exercise.returns))
             if not fits:
                 break
         if fits:
