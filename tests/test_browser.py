@@ -185,6 +185,9 @@ def test_lesson_05_runs_and_its_explorer_responds_in_a_real_browser(jupyterlab):
         )
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] >> text=Traceback")
         assert errors.count() == 0, "a cell raised an exception in the browser run"
+        # The lesson imports Keras: none of TensorFlow's start-up lines may reach the page.
+        stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert stderr.filter(has_text=re.compile(r"absl|oneDNN|cpu_feature_guard")).count() == 0
 
         # course.py turns off JupyterLab's question whether to fetch its news from the internet.
         assert page.get_by_text("official Jupyter news").count() == 0
