@@ -72,8 +72,8 @@ def write(out: Path, assignment) -> tuple[Path, Path]:
     csv_path = out / f"report-{assignment.name}.csv"
     gradebook.atomic_write(csv_path, gradebook.csv_text([("exercise", "what", "students", "of")] + table))
     chart = _chart(table)
-    cells = "".join(f"<tr><td>{html.escape(e)}</td><td>{html.escape(w)}</td><td>{n}</td><td>{total}</td></tr>"
-                    for e, w, n, total in table)
+    cells = "".join(f"<tr><td>{html.escape(e)}</td><td>{html.escape(w)}</td><td>{n}</td><td>{total}</td>"
+                    f"<td>{100 * n / max(total, 1):.0f}%</td></tr>" for e, w, n, total in table)
     page = (f"<!doctype html><meta charset='utf-8'><title>Class report: {html.escape(assignment.name)}</title>"
             f"<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.2em .8em;"
             f"text-align:left}}tr:nth-child(even){{background:#f3f3f3}}</style>"
@@ -82,7 +82,7 @@ def write(out: Path, assignment) -> tuple[Path, Path]:
             f"test case; it earns half the points.</p>"
             + (f"<img alt='named mistakes by exercise' src='data:image/png;base64,{chart}'>" if chart else
                "<p>No named mistakes.</p>")
-            + f"<table><tr><th>exercise</th><th>what happened</th><th>students</th><th>of</th></tr>{cells}</table>")
+            + f"<table><tr><th>exercise</th><th>what happened</th><th>students</th><th>of</th><th>share</th></tr>{cells}</table>")
     html_path = out / f"report-{assignment.name}.html"
     gradebook.atomic_write(html_path, page)
     return csv_path, html_path
