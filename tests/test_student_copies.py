@@ -75,16 +75,22 @@ def needles(line: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=None)
+def _answers() -> dict[str, tuple[str, str]]:
+    """Normalised answer -> (the first lesson whose exercise it answers, that exercise)."""
+    first = {}
+    for n in NAMES:
+        for grade_id, line, given in solution_lines(n):
+            for needle in needles(line):
+                if needle not in given:  # the exercise's own scaffolding, e.g. grad = np.zeros_like(theta)
+                    first.setdefault(needle, (n, grade_id))
+    return first
+
+
 def forbidden(name: str) -> dict[str, str]:
-    """Normalised answer -> exercise, for lesson ``name`` and every later one."""
-    later = [n for n in NAMES if n >= name]
-    return {
-        needle: grade_id
-        for n in later
-        for grade_id, line, given in solution_lines(n)
-        for needle in needles(line)
-        if needle not in given  # the exercise's own scaffolding, e.g. grad = np.zeros_like(theta)
-    }
+    """Normalised answer -> exercise, for the exercises of lesson ``name`` and later ones. A line
+    that already answered an earlier lesson's exercise (Adam's averages, in lesson 07's AdamW)
+    is no secret any more."""
+    return {needle: grade_id for needle, (lesson, grade_id) in _answers().items() if lesson >= name}
 
 
 def output_text(output) -> str:

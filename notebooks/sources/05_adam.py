@@ -23,7 +23,7 @@ import inspect
 import matplotlib.pyplot as plt
 import numpy as np
 
-from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, checks, debias, ema, get_objective, plotting, run, torch_results
+from adamcourse import SGD, AdaGrad, Adam, Momentum, RMSProp, checks, debias, ema, get_objective, plotting, run, torch_results
 
 # %% [markdown]
 # ## Adam in six lines
@@ -419,13 +419,9 @@ for optimizer in (Adam(lr=0.1, beta1=0.0, beta2=0.1), Adam(lr=0.1, beta1=0.0, be
 # added term is divided by $\sqrt{\hat v}$ like the rest of the gradient, so weights with large
 # gradients are barely decayed at all. **AdamW** (Loshchilov and Hutter, 2019) *decouples* the
 # decay: it shrinks the parameters directly, $\theta \leftarrow \theta(1 - \eta\lambda)$, then takes a
-# normal Adam step. It is the default for training transformers. The library's version adds one
-# line before the Adam step (written two ways, to round exactly as Keras and PyTorch do):
-
-# %%
-print(inspect.getsource(AdamW._update))
-
-# %% [markdown]
+# normal Adam step. It is the default for training transformers. Lesson 07 asks you to write
+# it: one line before the Adam step you wrote above.
+#
 # ## Summary
 #
 # * Adam = momentum's average of gradients ($m$) + RMSProp's average of squared gradients ($v$)
