@@ -92,12 +92,6 @@ def test_a_spoiler_cells_output_is_cleared_and_its_code_kept(source):
     assert plain["outputs"] == [shown]
 
 
-def test_lesson_05_hides_the_librarys_adam_source_from_students():
-    student = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "student" / "05_adam.ipynb").read_text())
-    cell = next(c for c in student["cells"] if "getsource(Adam._update)" in text(c))
-    assert cell["outputs"] == []
-
-
 def test_checksums_are_nbgraders(source):
     """nbgrader's formula, spelled out here for one check cell (.ci/nbgrader-validate.sh
     compares every checksum with nbgrader's own compute_checksum)."""
