@@ -74,6 +74,24 @@ NAMED = {
         "    return lr * np.sqrt(1 - beta1**t) / (1 - beta2**t)\n"),
     # not a comparison with a reference: too small a learning rate, which the judge explains
     "ex06_tuned_adagrad": "def tuned_adagrad():\n    return {'lr': 0.001}\n",
+    "ex07_adamw_step": (  # L2 in the gradient where decoupled decay was asked
+        "def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):\n"
+        "    grad = grad + weight_decay * theta\n"
+        "    t = t + 1\n"
+        "    m = beta1 * m + (1 - beta1) * grad\n"
+        "    v = beta2 * v + (1 - beta2) * grad**2\n"
+        "    m_hat = m / (1 - beta1**t)\n"
+        "    v_hat = v / (1 - beta2**t)\n"
+        "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t\n"),
+    "ex07_warmup_cosine": (  # the cosine counted from step 0 instead of from the end of the warmup
+        "def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr):\n"
+        "    if step < warmup_steps:\n"
+        "        return peak_lr * step / warmup_steps\n"
+        "    s = min(step, decay_steps)\n"
+        "    return min_lr + (peak_lr - min_lr) * (1 + np.cos(np.pi * s / decay_steps)) / 2\n"),
+    "ex07_clip_by_global_norm": (  # each array clipped by its own norm
+        "def clip_by_global_norm(grads, max_norm):\n"
+        "    return tuple(g * min(1.0, max_norm / np.sqrt(np.sum(g**2))) for g in grads)\n"),
 }
 
 # Every numeric result scaled: wrong, and like no usual mistake.

@@ -27,7 +27,7 @@ import agreement_submissions as subs
 from adamcourse import grading
 from adamcourse.exercises import EXERCISES, engine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("bubblewrap")]  # the grader needs its sandbox
 
 FAST_LESSONS = [lesson for lesson in subs.lessons() if lesson != "06_mnist_keras"]  # 06 trains a CNN per verdict
 LIMITS = grading.Limits(time_s=20, memory_mb=1536)

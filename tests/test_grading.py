@@ -40,7 +40,7 @@ FULL = {"ex00_gradient_step": 1.0, "ex02_ema_update": 1.0, "ex05_adam_step": 3.0
 CHECKS_PY = Path(adamcourse.__file__).parent / "checks.py"
 HALF = {"ex00_gradient_step": 0.5, "ex02_ema_update": 0.5, "ex05_adam_step": 1.5}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("bubblewrap")]  # the grader needs its sandbox
 
 
 @pytest.fixture(scope="module")

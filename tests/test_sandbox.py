@@ -65,16 +65,6 @@ def _bubblewrap_problem() -> str | None:
             os.environ[sandbox.NO_ISOLATION_ENV] = env
 
 
-@pytest.fixture(scope="module")
-def bubblewrap():
-    """bubblewrap works here; in CI its absence is a failure, not a skip."""
-    problem = _bubblewrap_problem()
-    if problem is not None:
-        if os.environ.get("ADAMCOURSE_REQUIRE_BWRAP") == "1":
-            pytest.fail(f"ADAMCOURSE_REQUIRE_BWRAP=1 but the sandbox cannot run here: {problem}")
-        pytest.skip(f"no working bubblewrap: {problem}")
-
-
 def processes_with(marker: str) -> list[int]:
     """Live processes (zombies have no command line) whose command line holds ``marker``."""
     found = []

@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -40,8 +38,9 @@ from adamcourse.grading.assignment import (
     uses_shell,
 )
 from adamcourse.grading.kernel import KernelStopped, SandboxedKernel
-from adamcourse.grading.sandbox.kernel import MIME_TYPE
 from adamcourse.grading.sandbox import library_copy
+from adamcourse.grading.sandbox.grader import remove_tree
+from adamcourse.grading.sandbox.kernel import MIME_TYPE
 from adamcourse.grading.sandbox.limits import Limits
 from adamcourse.grading.sandbox.wire import decode, encode
 
@@ -184,7 +183,7 @@ def grade_submission(student: str, path: str | Path, assignment: Assignment, lim
                                                   f"{error}). This is not your mistake; please tell your instructor.",
                                            "failed"), grader_error=True)
         finally:
-            shutil.rmtree(root, onerror=_force_remove)
+            remove_tree(root)  # never following a link a kernel planted
         for exercise in assignment.exercises:
             if exercise.grade_id not in submission.solutions:
                 verdicts[exercise.grade_id] = engine.Verdict(
@@ -200,15 +199,6 @@ def grade_submission(student: str, path: str | Path, assignment: Assignment, lim
         return rows({}, engine.Verdict(False, f"The grader failed on this submission ({type(error).__name__}: {error}). "
                                               f"This is not your mistake; please tell your instructor.", "failed"),
                     grader_error=True)
-
-
-def _force_remove(function, path, _excinfo):
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        function(path)
-    except OSError:
-        pass
 
 
 def _clean(message: str) -> str:
