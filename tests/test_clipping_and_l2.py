@@ -8,11 +8,13 @@ gradient), and in Keras the same as adding ``l2 * variable`` to the gradient.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
-from test_schedules import SHAPES, STEPS, _assert_same, _ours, _problem
+from test_schedules import SHAPES, STEPS, _assert_same, _ours, _problem, _torch, no_drift, stored_arrays, stored_torch
 
-from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, clip_by_global_norm
+from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, clip_by_global_norm, torch_results
 
 # --- clip_by_global_norm by hand --------------------------------------------------------
 
@@ -186,58 +188,116 @@ def test_keras_parity_is_sharp_enough_to_see_l2_missing(keras):
 
 
 # --- parity with PyTorch ---------------------------------------------------------------------
+#
+# As in tests/test_parity.py: compared with PyTorch's results as stored in
+# adamcourse/torch_results.json (tools/make_torch_golden.py runs the cases below) everywhere, and
+# where PyTorch is installed also with a live run, failing if the stored results have drifted.
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: PyTorch parity not checked")
+def torch_clip_grad_norm(torch, grads, dtype):
+    """clip_grad_norm_(MAX_NORM) on each step's gradients: the norms it returns, the clipped gradients."""
+    norms, clipped = [], []
+    for g in grads:
+        tensors = [
+            torch.nn.Parameter(torch.zeros(SHAPES[k], dtype=getattr(torch, np.dtype(dtype).name))) for k in SHAPES
+        ]
+        for tensor, key in zip(tensors, SHAPES):
+            tensor.grad = torch.tensor(g[key])
+        norms.append(float(torch.nn.utils.clip_grad_norm_(tensors, MAX_NORM)))
+        clipped.append({k: t.grad.numpy() for k, t in zip(SHAPES, tensors)})
+    return norms, clipped
+
+
+def stored_clipping(dtype):
+    """clip_grad_norm_'s norms and clipped gradients for the steps of ``_problem(dtype, seed=2)``, as stored."""
+    entry = stored_torch("clipping_l2", "clip_grad_norm_", np.dtype(dtype).name)
+    return entry["norms"], [stored_arrays(g, dtype) for g in entry["clipped"]]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-def test_clip_by_global_norm_matches_clip_grad_norm(torch, dtype):
+def test_clip_by_global_norm_matches_clip_grad_norm(dtype):
     _, grads = _problem(dtype, seed=2)
-    for g in grads:
-        tensors = [torch.nn.Parameter(torch.zeros(SHAPES[k], dtype=getattr(torch, np.dtype(dtype).name))) for k in SHAPES]
-        for tensor, key in zip(tensors, SHAPES):
-            tensor.grad = torch.tensor(g[key])
-        torch_norm = float(torch.nn.utils.clip_grad_norm_(tensors, MAX_NORM))
+    torch_norms, torch_clipped = stored_clipping(dtype)
+    if _torch is not None:
+        live_norms, live_clipped = torch_clip_grad_norm(_torch, grads, dtype)
+        with no_drift(f"clip_grad_norm_ ({np.dtype(dtype).name})"):
+            np.testing.assert_allclose(
+                torch_norms, live_norms, rtol=1e-12 if dtype == np.float64 else 1e-6, err_msg="norms"
+            )
+            for step, (stored, live) in enumerate(zip(torch_clipped, live_clipped)):
+                _assert_same(stored, live, dtype, f"clipped step {step}")
+    assert len(torch_norms) == len(torch_clipped) == len(grads)
+    for g, torch_norm, theirs in zip(grads, torch_norms, torch_clipped):
         ours, norm = clip_by_global_norm(g, MAX_NORM, eps=1e-6)
         assert norm == pytest.approx(torch_norm, rel=1e-12 if dtype == np.float64 else 1e-6)
-        _assert_same(ours, {k: t.grad.numpy() for k, t in zip(SHAPES, tensors)}, dtype, "clipped")
+        _assert_same(ours, theirs, dtype, "clipped")
 
 
-def test_without_pytorchs_eps_the_clipped_gradients_differ(torch):
+def test_without_pytorchs_eps_the_clipped_gradients_differ():
     _, grads = _problem(np.float64, seed=2)
-    g = max(grads, key=lambda g: clip_by_global_norm(g, MAX_NORM)[1])  # one that is clipped
-    tensors = [torch.nn.Parameter(torch.zeros(SHAPES[k], dtype=torch.float64)) for k in SHAPES]
-    for tensor, key in zip(tensors, SHAPES):
-        tensor.grad = torch.tensor(g[key])
-    torch.nn.utils.clip_grad_norm_(tensors, MAX_NORM)
-    ours, _ = clip_by_global_norm(g, MAX_NORM)
+    _, torch_clipped = stored_clipping(np.float64)
+    clipped = max(range(len(grads)), key=lambda i: clip_by_global_norm(grads[i], MAX_NORM)[1])  # one that is clipped
+    ours, _ = clip_by_global_norm(grads[clipped], MAX_NORM)
     with pytest.raises(AssertionError):
-        _assert_same(ours, {k: t.grad.numpy() for k, t in zip(SHAPES, tensors)}, np.float64, "eps=0")
+        _assert_same(ours, torch_clipped[clipped], np.float64, "eps=0")
 
 
 # id: (our optimizer, torch optimizer factory, clip with clip_grad_norm_ before each step)
 TORCH_CASES = {
-    "Adam weight_decay (L2)": (Adam.like_torch(lr=0.01, l2=0.1), lambda o, p: o.Adam(p, lr=0.01, weight_decay=0.1), False),
+    "Adam weight_decay (L2)": (
+        Adam.like_torch(lr=0.01, l2=0.1),
+        lambda o, p: o.Adam(p, lr=0.01, weight_decay=0.1),
+        False,
+    ),
     "AdamW weight_decay (decoupled)": (
-        AdamW.like_torch(lr=0.01, weight_decay=0.1), lambda o, p: o.AdamW(p, lr=0.01, weight_decay=0.1), False
+        AdamW.like_torch(lr=0.01, weight_decay=0.1),
+        lambda o, p: o.AdamW(p, lr=0.01, weight_decay=0.1),
+        False,
     ),
     "SGD momentum weight_decay": (
-        Momentum.like_torch(lr=0.01, beta=0.9, l2=0.1), lambda o, p: o.SGD(p, lr=0.01, momentum=0.9, weight_decay=0.1), False
+        Momentum.like_torch(lr=0.01, beta=0.9, l2=0.1),
+        lambda o, p: o.SGD(p, lr=0.01, momentum=0.9, weight_decay=0.1),
+        False,
     ),
-    "Adagrad weight_decay": (AdaGrad.like_torch(lr=0.01, l2=0.1), lambda o, p: o.Adagrad(p, lr=0.01, weight_decay=0.1), False),
-    "RMSprop weight_decay": (RMSProp.like_torch(lr=0.01, l2=0.1), lambda o, p: o.RMSprop(p, lr=0.01, weight_decay=0.1), False),
+    "Adagrad weight_decay": (
+        AdaGrad.like_torch(lr=0.01, l2=0.1),
+        lambda o, p: o.Adagrad(p, lr=0.01, weight_decay=0.1),
+        False,
+    ),
+    "RMSprop weight_decay": (
+        RMSProp.like_torch(lr=0.01, l2=0.1),
+        lambda o, p: o.RMSprop(p, lr=0.01, weight_decay=0.1),
+        False,
+    ),
     "clip_grad_norm_ then Adam weight_decay": (
-        Adam.like_torch(lr=0.01, l2=0.1), lambda o, p: o.Adam(p, lr=0.01, weight_decay=0.1), True
+        Adam.like_torch(lr=0.01, l2=0.1),
+        lambda o, p: o.Adam(p, lr=0.01, weight_decay=0.1),
+        True,
     ),
 }
 
 
+def run_torch(torch, make, clip, params, grads):
+    """PyTorch's parameters after the steps, clipping each step's gradients first if ``clip``."""
+    tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
+    opt = make(torch.optim, tensors)
+    for g in grads:
+        for tensor, key in zip(tensors, SHAPES):
+            tensor.grad = torch.tensor(g[key])
+        if clip:
+            torch.nn.utils.clip_grad_norm_(tensors, MAX_NORM)
+        opt.step()
+    return {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}
+
+
+def stored_run(case, dtype):
+    """PyTorch's parameters after the steps of ``case`` in ``dtype``, as stored."""
+    return stored_arrays(stored_torch("clipping_l2", "runs", case, np.dtype(dtype).name, "params"), dtype)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("case", list(TORCH_CASES))
-def test_pytorch_parity(torch, case, dtype):
+def test_pytorch_parity(case, dtype):
     ours, make, clip = TORCH_CASES[case]
     params, grads = _problem(dtype, seed=1)
     state = ours.init(params)
@@ -247,30 +307,39 @@ def test_pytorch_parity(torch, case, dtype):
             g, _ = clip_by_global_norm(g, MAX_NORM, eps=1e-6)
         our_params, state = ours.step(our_params, g, state)
 
-    tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
-    opt = make(torch.optim, tensors)
-    for g in grads:
-        for tensor, key in zip(tensors, SHAPES):
-            tensor.grad = torch.tensor(g[key])
-        if clip:
-            torch.nn.utils.clip_grad_norm_(tensors, MAX_NORM)
-        opt.step()
-    _assert_same(our_params, {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}, dtype, case)
+    torch_params = stored_run(case, dtype)
+    if _torch is not None:
+        with no_drift(case):
+            _assert_same(torch_params, run_torch(_torch, make, clip, params, grads), dtype, case)
+    _assert_same(our_params, torch_params, dtype, case)
     assert state.t == STEPS
 
 
-def test_pytorch_adam_weight_decay_is_not_adamw(torch):
+def test_pytorch_adam_weight_decay_is_not_adamw():
     # the negative control the lesson is about: the same number, two different algorithms
     params, grads = _problem(np.float64, seed=1)
     adamw, _ = _ours(AdamW.like_torch(lr=0.01, weight_decay=0.1), params, grads)
-    tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
-    opt = torch.optim.Adam(tensors, lr=0.01, weight_decay=0.1)
-    for g in grads:
-        for tensor, key in zip(tensors, SHAPES):
-            tensor.grad = torch.tensor(g[key])
-        opt.step()
     with pytest.raises(AssertionError):
-        _assert_same(adamw, {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}, np.float64, "AdamW vs L2")
+        _assert_same(adamw, stored_run("Adam weight_decay (L2)", np.float64), np.float64, "AdamW vs L2")
+
+
+def test_a_stored_value_off_by_a_billionth_fails_the_pytorch_tests(monkeypatch):
+    # the negative control of the stored results: a clipped gradient and a parameter nudged by 1e-9 of
+    # themselves fail the tests above, as drift where PyTorch is installed, as a mismatch with ours where not
+    case = "clip_grad_norm_ then Adam weight_decay"
+    tampered = copy.deepcopy(torch_results.load())
+    tampered["clipping_l2"]["runs"][case]["float64"]["params"]["b"][1] *= 1 + 1e-9
+    tampered["clipping_l2"]["clip_grad_norm_"]["float64"]["clipped"][3]["b"][1] *= 1 + 1e-9
+    monkeypatch.setattr(torch_results, "load", lambda: tampered)
+    for test in (
+        lambda: test_pytorch_parity(case, np.float64),
+        lambda: test_clip_by_global_norm_matches_clip_grad_norm(np.float64),
+    ):
+        with pytest.raises(AssertionError) as caught:
+            test()
+        assert "[b]" in str(caught.value)  # the nudged array is named
+        if _torch is not None:
+            assert "rerun `python tools/make_torch_golden.py`" in str(caught.value)
 
 
 # --- the Keras bridge carries both options ----------------------------------------------------

@@ -9,12 +9,14 @@ stepped after each ``opt.step()``) count like the schedules.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 
 import numpy as np
 import pytest
 
-from adamcourse import SGD, Adam, AdamW, Momentum, RMSProp
+from adamcourse import SGD, Adam, AdamW, Momentum, RMSProp, torch_results
 from adamcourse.optimizers import _BLOCK
 from adamcourse.schedules import (
     Constant,
@@ -369,11 +371,44 @@ def test_keras_parity_of_a_run_is_sharp_enough_to_see_an_off_by_one_schedule(ker
 
 
 # --- parity with PyTorch --------------------------------------------------------------------
+#
+# As in tests/test_parity.py: every case compares the course's run with PyTorch's results as
+# stored in adamcourse/torch_results.json (written by tools/make_torch_golden.py, which runs the
+# cases below), so the comparison runs everywhere, PyTorch or not. Where PyTorch is installed (CI
+# installs it), each case also runs PyTorch live and fails if the stored results have drifted.
+
+try:  # PyTorch is optional: where it is missing, its stored results stand in for it
+    import torch as _torch
+except ImportError:
+    _torch = None
+
+MAKE_GOLDEN = "`python tools/make_torch_golden.py`"
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: PyTorch parity not checked")
+def stored_torch(*keys):
+    """What tools/make_torch_golden.py stored under ``keys`` (one per level), or a failure naming the fix."""
+    entry = torch_results.load()
+    for key in keys:
+        entry = entry.get(key) if isinstance(entry, dict) else None
+    assert entry is not None, f"no stored PyTorch results under {' / '.join(keys)}; run {MAKE_GOLDEN}"
+    return entry
+
+
+def stored_arrays(values, dtype):
+    return {k: np.array(v, dtype=dtype) for k, v in values.items()}
+
+
+@contextlib.contextmanager
+def no_drift(what):
+    """Checks inside compare the stored results with a live PyTorch run: a failure says to rerun the tool."""
+    try:
+        yield
+    except AssertionError as error:
+        live = _torch.__version__ if _torch is not None else "?"
+        raise AssertionError(
+            f"{what}: adamcourse/torch_results.json (PyTorch {torch_results.load()['torch_version']}) no longer "
+            f"matches PyTorch {live}; if PyTorch changed on purpose, rerun {MAKE_GOLDEN}.\n{error}"
+        ) from None
 
 
 def _warmup_then_cosine(torch, opt):
@@ -386,7 +421,9 @@ def _warmup_then_cosine(torch, opt):
 # id: (our optimizer, torch optimizer factory, torch scheduler factory). 20 updates: steps 0-19.
 TORCH_RUNS = {
     "Adam, LinearLR then CosineAnnealingLR (SequentialLR)": (
-        Adam.like_torch(lr=LinearWarmup(steps=4, then=CosineDecay(lr=0.01, decay_steps=15, min_lr=0.001), start_lr=0.001)),
+        Adam.like_torch(
+            lr=LinearWarmup(steps=4, then=CosineDecay(lr=0.01, decay_steps=15, min_lr=0.001), start_lr=0.001)
+        ),
         lambda o, p: o.Adam(p, lr=0.01),
         _warmup_then_cosine,
     ),
@@ -406,17 +443,18 @@ TORCH_RUNS = {
         lambda torch, opt: torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[5, 12], gamma=0.5),
     ),
     "Adam with L2, LambdaLR with the same formula": (
-        Adam.like_torch(lr=LinearWarmup(steps=3, then=ExponentialDecay(lr=0.01, decay_rate=0.5, decay_steps=4)), l2=0.1),
+        Adam.like_torch(
+            lr=LinearWarmup(steps=3, then=ExponentialDecay(lr=0.01, decay_rate=0.5, decay_steps=4)), l2=0.1
+        ),
         lambda o, p: o.Adam(p, lr=0.01, weight_decay=0.1),
         # LambdaLR multiplies the base lr by the function of last_epoch: the same count as ours
-        lambda torch, opt: torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda e: (e / 3 if e < 3 else 0.5 ** ((e - 3) / 4))
-        ),
+        lambda torch, opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: e / 3 if e < 3 else 0.5 ** ((e - 3) / 4)),
     ),
 }
 
 
-def _run_torch(torch, make_opt, make_scheduler, params, grads):
+def run_torch(torch, make_opt, make_scheduler, params, grads):
+    """PyTorch's parameters after the run, and the lr each update used."""
     tensors = [torch.nn.Parameter(torch.tensor(params[k])) for k in SHAPES]
     opt = make_opt(torch.optim, tensors)
     scheduler = make_scheduler(torch, opt)
@@ -430,20 +468,32 @@ def _run_torch(torch, make_opt, make_scheduler, params, grads):
     return {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}, lrs
 
 
+def stored_run(case, dtype):
+    """PyTorch's parameters after the run ``case`` in ``dtype``, and the lr of each update, as stored."""
+    entry = stored_torch("schedules", "runs", case)
+    return stored_arrays(stored_torch("schedules", "runs", case, np.dtype(dtype).name, "params"), dtype), entry["lrs"]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("case", list(TORCH_RUNS))
-def test_a_run_with_a_schedule_matches_pytorch(torch, case, dtype):
+def test_a_run_with_a_schedule_matches_pytorch(case, dtype):
     ours, make_opt, make_scheduler = TORCH_RUNS[case]
     params, grads = _problem(dtype, seed=1)
     our_params, state = _ours(ours, params, grads)
-    torch_params, torch_lrs = _run_torch(torch, make_opt, make_scheduler, params, grads)
+    torch_params, torch_lrs = stored_run(case, dtype)
+    if _torch is not None:
+        live_params, live_lrs = run_torch(_torch, make_opt, make_scheduler, params, grads)
+        with no_drift(case):
+            np.testing.assert_allclose(torch_lrs, live_lrs, rtol=1e-13, atol=1e-18, err_msg="lrs")
+            _assert_same(torch_params, live_params, dtype, case)
     # the lr of every update, then the parameters after all of them
     np.testing.assert_allclose([ours._lr_at(t) for t in range(1, STEPS + 1)], torch_lrs, rtol=1e-13, atol=1e-18)
     _assert_same(our_params, torch_params, dtype, case)
     assert state.t == STEPS
 
 
-def test_pytorch_cosine_climbs_back_after_t_max_ours_stays_at_the_floor(torch):
+def torch_cosine_after_t_max(torch):
+    """The lr of 8 updates under CosineAnnealingLR(T_max=5) from lr=0.01: 3 updates past T_max."""
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
     lrs = []
@@ -451,21 +501,44 @@ def test_pytorch_cosine_climbs_back_after_t_max_ours_stays_at_the_floor(torch):
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
         scheduler.step()
+    return lrs
+
+
+def test_pytorch_cosine_climbs_back_after_t_max_ours_stays_at_the_floor():
+    lrs = stored_torch("schedules", "CosineAnnealingLR(T_max=5), 8 updates")
+    if _torch is not None:
+        with no_drift("CosineAnnealingLR past T_max"):
+            np.testing.assert_allclose(lrs, torch_cosine_after_t_max(_torch), rtol=1e-13, atol=1e-18)
     ours = CosineDecay(lr=0.01, decay_steps=5)
     np.testing.assert_allclose([ours(s) for s in range(6)], lrs[:6], rtol=1e-13, atol=1e-18)
     assert lrs[7] > lrs[6] > 0 and ours(7) == ours(6) == 0.0
 
 
-def test_pytorch_parity_is_sharp_enough_to_see_an_off_by_one_schedule(torch):
+def test_pytorch_parity_is_sharp_enough_to_see_an_off_by_one_schedule():
     # calling the schedule with t instead of t - 1 (one step ahead) is far from PyTorch's run
-    ours, make_opt, make_scheduler = TORCH_RUNS["Adam, LinearLR then CosineAnnealingLR (SequentialLR)"]
-    schedule = ours.lr
+    case = "Adam, LinearLR then CosineAnnealingLR (SequentialLR)"
+    schedule = TORCH_RUNS[case][0].lr
     ahead = Adam.like_torch(lr=lambda step: schedule(step + 1))
     params, grads = _problem(np.float64, seed=1)
     our_params, _ = _ours(ahead, params, grads)
-    torch_params, _ = _run_torch(torch, make_opt, make_scheduler, params, grads)
+    torch_params, _ = stored_run(case, np.float64)
     with pytest.raises(AssertionError):
         _assert_same(our_params, torch_params, np.float64, "one step ahead")
+
+
+def test_a_stored_value_off_by_a_billionth_fails_the_pytorch_test(monkeypatch):
+    # the negative control of the stored results: one number of the file nudged by 1e-9 of itself
+    # fails the test above, as drift where PyTorch is installed, as a mismatch with ours where not
+    case = "Adam, LinearLR then CosineAnnealingLR (SequentialLR)"
+    test_a_run_with_a_schedule_matches_pytorch(case, np.float64)  # untouched, it passes
+    tampered = copy.deepcopy(torch_results.load())
+    tampered["schedules"]["runs"][case]["float64"]["params"]["w"][0][0] *= 1 + 1e-9
+    monkeypatch.setattr(torch_results, "load", lambda: tampered)
+    with pytest.raises(AssertionError) as caught:
+        test_a_run_with_a_schedule_matches_pytorch(case, np.float64)
+    assert "[w]" in str(caught.value)  # the nudged array is named
+    if _torch is not None:
+        assert f"rerun {MAKE_GOLDEN}" in str(caught.value)
 
 
 # --- the Keras bridge passes schedules through -------------------------------------------------
