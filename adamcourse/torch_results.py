@@ -3,7 +3,8 @@
 PyTorch is too heavy to require (on most machines pip brings its GPU build, gigabytes), yet the
 course checks its optimizers against it. So, as Keras' own tests do with golden values,
 ``tools/make_torch_golden.py`` runs PyTorch once on every parity case of
-``tests/test_parity.py`` and on lesson 05's comparison, and writes what it computed, with
+``tests/test_parity.py`` (and the schedules, clipping and L2 cases of ``tests/test_schedules.py``
+and ``tests/test_clipping_and_l2.py``) and on lesson 05's comparison, and writes what it computed, with
 PyTorch's version, to ``torch_results.json`` next to this module. The tests compare the course's
 optimizers with these numbers everywhere, and, where PyTorch is installed (CI installs it), also
 with a live run, failing if the stored numbers have drifted. Lesson 05 shows them when PyTorch
