@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import warnings
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -20,7 +21,7 @@ import numpy as np
 from matplotlib.animation import HTMLWriter
 from PIL import Image
 
-from adamcourse import plotting
+from adamcourse import plotting, validation
 from adamcourse.running import Trajectory
 
 __all__ = ["Race", "race", "MAX_FRAMES"]
@@ -29,9 +30,11 @@ __all__ = ["Race", "race", "MAX_FRAMES"]
 #: palette PNG of about 10 kB), so one race stays well under 2 MB.
 MAX_FRAMES = 60
 
-# Small enough to keep the frames light, large enough to read in Colab.
-_FIGSIZE = (5.6, 4.2)
+# Small enough to keep the frames light, large enough to read in Colab and on
+# a projector; the bottom strip holds the legend.
+_FIGSIZE = (5.6, 4.8)
 _DPI = 90
+_LEGEND_STRIP = 0.16  # fraction of the figure's height under the axes
 # A plot has few colours: 128 keep the landscape's bands and every optimizer
 # colour, and make a frame about five times smaller than a full-colour PNG.
 # (The octree method keeps rare colours, such as a legend's, exact; median
@@ -60,13 +63,52 @@ class _PaletteHTMLWriter(HTMLWriter):
         self._saved_frames.append(base64.encodebytes(_palette_png(image)).decode("ascii"))
 
 
+_STILL_NOTE = "The last frame of the race. Run the notebook to play it."
+
+
+def _with_still(html: str, still_base64: str | None) -> str:
+    """matplotlib's jshtml, readable where its JavaScript never runs.
+
+    Its ``<img>`` starts empty and only a script fills it, so a notebook opened
+    without running (GitHub, nbviewer, an untrusted JupyterLab) showed dead
+    buttons and no picture. Here the image starts as the last frame with a
+    note under it, and the buttons start hidden; the page's own script, where
+    it runs, removes the note and shows the buttons (the animation then
+    starts at frame 0 as usual).
+    """
+    found = re.search(r'<img id="_anim_img([0-9a-f]+)">', html)
+    if still_base64 is None or found is None or '<div class="anim-controls">' not in html:
+        return html  # another matplotlib's template: leave it as it is
+    key = found.group(1)
+    image = "".join(still_base64.split())
+    html = html.replace(
+        found.group(0),
+        f'<img id="_anim_img{key}" src="data:image/png;base64,{image}" alt="{_STILL_NOTE}">\n'
+        f'  <p id="_anim_img{key}_still" style="margin:0.2em 0;font-size:90%;color:#555">{_STILL_NOTE}</p>',
+        1,
+    )
+    html = html.replace('<div class="anim-controls">', f'<div class="anim-controls" id="_anim_img{key}_controls" style="display:none">', 1)
+    reveal = (
+        "<script language=\"javascript\">\n  (function() {\n"
+        f"    var note = document.getElementById(\"_anim_img{key}_still\");\n"
+        "    if (note) { note.remove(); }\n"
+        f"    var controls = document.getElementById(\"_anim_img{key}_controls\");\n"
+        "    if (controls) { controls.style.display = \"\"; }\n"
+        "  })()\n</script>\n"
+    )
+    return html + reveal
+
+
 class Race:
     """An animation of several trajectories moving together over a contour plot.
 
     Frame ``i`` shows every run up to step ``frame_steps[i]`` (the same step
-    for all runs; a run that stopped early, by diverging, stays where it
-    ended). Displaying the object (the last line of a cell) shows the
-    animation; ``html`` is the page fragment itself.
+    for all runs; a run that diverged stops where it left the window, at
+    the cross :func:`adamcourse.plotting.contour` draws there). Displaying
+    the object (the last line of a cell) shows the animation; ``html`` is
+    the page fragment itself. Where the page's JavaScript does not run (a
+    notebook opened without running it, on GitHub or nbviewer) the
+    animation's picture shows the last frame, with a line saying so.
 
     Attributes
     ----------
@@ -82,6 +124,16 @@ class Race:
 
     def __init__(self, objective, trajectories, frames: int, interval: int, **kwargs):
         self.trajectories = tuple(trajectories)
+        window = tuple(np.ravel(plotting.as_objective(objective, "race").bounds))
+        # What each run draws: its points, or for a run that blew up, its points
+        # up to where it left the window for good and that exit point.
+        self._paths = []
+        for tr in self.trajectories:
+            points = np.asarray(tr.points, dtype=float)
+            if tr.diverged_at is not None:
+                k, end = plotting.exit_point(points, window)
+                points = np.vstack([points[: k + 1], end[None]])
+            self._paths.append(points)
         longest = max(tr.steps for tr in self.trajectories)
         self.frames = min(frames, longest + 1)
         # Evenly spaced steps, first and last included, no step shown twice.
@@ -90,10 +142,11 @@ class Race:
         self.interval = interval
 
         self.figure = plotting.fixed_layout_figure(_FIGSIZE, _DPI)
-        self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.11, top=0.92)
+        self.figure.subplots_adjust(left=0.13, right=0.97, bottom=_LEGEND_STRIP + 0.1, top=0.93)
         ax = self.figure.add_subplot()
-        # Fewer bands and no band edges: every frame is stored in the notebook.
-        plotting.contour(objective, *self.trajectories, ax=ax, **{"levels": 20, "edges": False, **kwargs})
+        # Fewer bands, and a line at every third: every frame is stored in the
+        # notebook, and lines at every band doubled a frame's size (to 26 kB).
+        plotting.contour(objective, *self.trajectories, ax=ax, **{"levels": 20, "edges": 3, "legend": False, **kwargs})
         # contour drew the full paths; the race replaces them with growing ones.
         full_paths = [line for line in ax.lines if line.get_label() in {plotting.legend_label(tr) for tr in self.trajectories}]
         self.lines = full_paths[: len(self.trajectories)]
@@ -105,6 +158,10 @@ class Race:
         for line in list(ax.lines):
             if line not in self.lines and line not in self.heads and line.get_marker() in ("s", "X"):
                 line.remove()
+        # The legend sits in a strip under the axes (never over a path) and never changes.
+        handles = [*self.lines, *[line for line in ax.lines if line.get_label() in ("minimum", "minima")]]
+        self.legend = self.figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), frameon=False,
+                                         borderaxespad=0.3, handlelength=1.8, columnspacing=1.0)
         self.axes = ax
         self._html: str | None = None
         # What a frame draws: the moving artists and whatever lies above them
@@ -127,7 +184,7 @@ class Race:
         if not -self.frames <= i < self.frames:
             raise IndexError(f"frame {i} does not exist; this race has {self.frames} frames (0 to {self.frames - 1}).")
         step = int(self.frame_steps[i])
-        return [np.asarray(tr.points[: step + 1]) for tr in self.trajectories]
+        return [path[: step + 1] for path in self._paths]
 
     def update(self, i: int):
         """Move the artists to frame ``i`` (paths so far, heads, title)."""
@@ -159,7 +216,8 @@ class Race:
                     self.draw_frame(i)
                     writer.grab_frame()
                 writer.finish()
-                self._html = path.read_text()
+                still = writer._saved_frames[-1] if isinstance(getattr(writer, "_saved_frames", None), list) else None
+                self._html = _with_still(path.read_text(), still)
         return self._html
 
     def to_jshtml(self) -> str:
@@ -204,10 +262,8 @@ def race(objective, *trajectories: Trajectory, frames: int = 60, interval: int =
     trajectories = plotting.check_trajectories(trajectories, "race")
     if not trajectories:
         raise ValueError("race: pass at least one trajectory, e.g. race('bowl', run(Adam(lr=0.1), 'bowl')).")
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
-        raise ValueError(f"race: frames must be a whole number >= 2, got {frames!r}.")
-    if isinstance(interval, bool) or not isinstance(interval, (int, float, np.integer, np.floating)) or not interval > 0:
-        raise ValueError(f"race: interval must be a positive number of milliseconds, got {interval!r}.")
+    frames = validation.whole("race", "frames", frames, smallest=2)
+    interval = validation.positive("race", "interval", interval, "It is in milliseconds; try 100.")
     if frames > MAX_FRAMES:
         warnings.warn(
             f"race: showing {MAX_FRAMES} frames instead of {frames}, so the notebook stays small "

@@ -304,11 +304,18 @@ def results_table(runs: dict[str, Run], target: float = TARGET) -> str:
     return "\n".join(lines)
 
 
-def plot_curves(runs: dict[str, Run], axes=None):
-    """Training and validation loss and accuracy per epoch, one colour per optimizer.
+# One marker shape per optimizer: with a handful of epochs, curves that run
+# close together (RMSprop and Adam) stay apart in greyscale and on a projector.
+_CURVE_MARKERS = {"SGD": "v", "Momentum": "^", "AdaGrad": "s", "RMSProp": "D", "Adam": "o", "course Adam": "o"}
 
-    "course Adam" is drawn dashed with dots on top of "Keras Adam", so where
-    they agree you see one line with dots on it.
+
+def plot_curves(runs: dict[str, Run], axes=None):
+    """Training and validation loss and accuracy per epoch, one colour and marker per optimizer.
+
+    "course Adam" is drawn thin and dashed, with white dots, on top of a wide
+    "Keras Adam" line, so where they agree you see both at once. Epochs are
+    whole numbers on the x axes; one legend below the panels names the runs,
+    so no legend covers a curve.
 
     Parameters
     ----------
@@ -321,14 +328,15 @@ def plot_curves(runs: dict[str, Run], axes=None):
     numpy.ndarray of Axes (2 x 2): losses on top, accuracies below; training left, validation right.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-    from adamcourse.plotting import optimizer_color
+    from adamcourse.plotting import _class_key, legend_below, optimizer_color
 
     if axes is None:
         _, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
     panels = [("loss", "training loss"), ("val_loss", "validation loss"), ("accuracy", "training accuracy"),
               ("val_accuracy", "validation accuracy")]
-    for ax, (key, title) in zip(np.ravel(axes), panels):
+    for row, (ax, (key, title)) in enumerate(zip(np.ravel(axes), panels)):
         for run in runs.values():
             epochs = np.arange(1, len(run.history[key]) + 1)
             course = run.name.lower().startswith("course")
@@ -337,14 +345,24 @@ def plot_curves(runs: dict[str, Run], axes=None):
                 run.history[key],
                 color=optimizer_color(run.name),
                 linestyle="--" if course else "-",
-                marker="o" if course else None,
-                markersize=4,
+                linewidth=1.5 if course else 2.0 if _class_key(run.name) != "Adam" else 3.5,
+                marker=_CURVE_MARKERS.get(_class_key(run.name) or "", "o"),
+                markersize=5 if course else 7,
+                markerfacecolor="white" if course else optimizer_color(run.name),
                 label=run.name,
+                zorder=3 if course else 2,
             )
-        ax.set(title=title, xlabel="epoch")
+        ax.set_title(title)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        if row >= 2 or not ax.get_shared_x_axes().joined(ax, np.ravel(axes)[row + 2]):
+            ax.set_xlabel("epoch")
         if "loss" in key:
             ax.set_yscale("log")
-    np.ravel(axes)[1].legend(fontsize="small")
+            # Plain numbers (0.2, 0.5, 1, 2) read faster than 2 x 10^-1.
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    legend_below(np.ravel(axes)[0].figure)
     return axes
 
 
@@ -385,7 +403,14 @@ BEST_RECIPE = Recipe("tuned: Adam(lr=0.007), batch 125", numpy_optimizers.Adam(l
 
 # --- the exercise: tune Adagrad -------------------------------------------------------------
 
-_TUNING = dict(n_train=4000, n_test=1000, epochs=3, goal=0.90)
+# The goal sits where no learning rate a learner tries lands near it. Measured
+# (offline sample, seed 0, 2 CPU cores; the same to the last digit in fresh
+# processes, other machines differ by up to 0.003):
+#   lr     0.001 0.002 0.003 0.005 0.007 0.01  0.02  0.03  0.05  0.07  0.1   0.15  0.2   0.3   0.4   0.5   0.7   1.0
+#   acc    0.635 0.741 0.788 0.829 0.861 0.883 0.883 0.896 0.895 0.920 0.937 0.951 0.945 0.919 0.948 0.828 0.100 0.100
+# A goal of 0.90 had 0.03 and 0.05 within 0.005 of it; 0.85 passes lr 0.007 to
+# 0.4, and its nearest measured neighbours are 0.011 above and 0.021 below.
+_TUNING = dict(n_train=4000, n_test=1000, epochs=3, goal=0.85)
 
 #: The held-out accuracy ``tuned_adagrad``'s settings must reach (the exercise in :mod:`adamcourse.exercises.lesson06`).
 TUNING_GOAL = _TUNING["goal"]

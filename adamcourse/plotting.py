@@ -24,7 +24,10 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 
+from adamcourse import validation
 from adamcourse.objectives import OBJECTIVES, Objective, get_objective
 from adamcourse.optimizers import Optimizer, debias, ema
 from adamcourse.running import Trajectory
@@ -37,7 +40,10 @@ __all__ = [
     "optimizer_color",
     "trajectory_styles",
     "contour",
+    "exit_point",
+    "legend_below",
     "loss_curves",
+    "sweep_curves",
     "surface",
     "moving_averages",
     "effective_step_sizes",
@@ -148,14 +154,22 @@ def _shade(color: str, k: int) -> str:
     return to_hex(rgb + 0.35 * (target - rgb))
 
 
+# Line widths of several runs in one figure: the first drawn is the widest,
+# so a run hidden under a later one (AdaGrad under RMSProp on the ravine,
+# momentum under Nesterov) still shows as a coloured rim on both sides.
+_WIDEST, _THINNEST = 2.8, 1.5
+
+
 def trajectory_styles(*items: Any) -> list[dict]:
-    """Line styles for several runs in one figure: ``color`` and ``linestyle``.
+    """Line styles for several runs in one figure: ``color``, ``linestyle``, ``linewidth``.
 
     Runs of different optimizer classes differ by colour
     (:func:`optimizer_color`). Runs of the same class (three learning rates of
     SGD, say) keep the class's hue and differ by line style (solid, dashed,
     dotted, dash-dot) and by shade (as is, darker, lighter), so they stay
-    apart in greyscale print too.
+    apart in greyscale print too. Widths shrink from the first run to the
+    last (2.8 points down to 1.5), so where two paths coincide the later one
+    runs inside the earlier one and both stay visible.
 
     Parameters
     ----------
@@ -164,15 +178,18 @@ def trajectory_styles(*items: Any) -> list[dict]:
     Returns
     -------
     list of dict
-        One ``{"color": ..., "linestyle": ...}`` per item, for ``ax.plot(**style)``.
+        One ``{"color": ..., "linestyle": ..., "linewidth": ...}`` per item,
+        for ``ax.plot(**style)``.
     """
     seen: dict[str, int] = {}
     styles = []
-    for item in items:
+    n = len(items)
+    for i, item in enumerate(items):
         color = optimizer_color(item)
         k = seen.get(color, 0)
         seen[color] = k + 1
-        styles.append({"color": _shade(color, k), "linestyle": _LINESTYLES[k % len(_LINESTYLES)]})
+        width = 2.0 if n == 1 else _WIDEST - (_WIDEST - _THINNEST) * i / (n - 1)
+        styles.append({"color": _shade(color, k), "linestyle": _LINESTYLES[k % len(_LINESTYLES)], "linewidth": round(width, 2)})
     return styles
 
 
@@ -185,18 +202,20 @@ COURSE_STYLE = {
     "figure.figsize": (6.4, 4.8),
     "figure.dpi": 100,
     "figure.constrained_layout.use": True,
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 9,
+    # Sizes for a projector: no text smaller than 11 points, legends included
+    # (figures are drawn without "small" legend fonts for the same reason).
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
     "legend.framealpha": 0.9,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "lines.linewidth": 1.8,
+    "lines.linewidth": 2.0,
     "axes.prop_cycle": plt.cycler(color=[PALETTE[c] for c in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black")]),
 }
 
@@ -275,6 +294,63 @@ def _objective(objective, where: str) -> Objective:
     )
 
 
+def _fit_columns(make, handles, width_points, fixed):
+    """Make a legend with as many columns as fit ``width_points`` (measured, not guessed)."""
+    if fixed is not None:
+        return make(fixed)
+    for ncol in range(min(len(handles), 6), 0, -1):
+        legend = make(ncol)
+        figure = legend.figure
+        width = legend.get_window_extent(figure.canvas.get_renderer()).width * 72 / figure.dpi
+        if ncol == 1 or width <= width_points:
+            return legend
+        legend.remove()
+
+
+def legend_below(ax, handles=None, labels=None, **kwargs):
+    """A legend under the Axes, below its tick labels and x label, never over the data.
+
+    Columns are as many as fit the Axes' width. Under a layout engine
+    (``use_course_style()`` turns on constrained layout) the figure makes
+    room for it; keyword arguments go to ``ax.legend``. Given a Figure
+    instead of an Axes, one legend goes under all its panels, as wide as
+    the figure (handles from its first Axes unless given): the way to name
+    the same runs shown in several panels once.
+    """
+    ncol = kwargs.pop("ncol", None)
+    if isinstance(ax, Figure):
+        figure = ax
+        if handles is None:
+            handles, labels = figure.axes[0].get_legend_handles_labels()
+        options = {"frameon": False, "columnspacing": 1.2, "handlelength": 2.2, **kwargs}
+
+        def make(n):
+            try:  # matplotlib >= 3.7: constrained layout makes room under the panels
+                return figure.legend(handles, labels, loc="outside lower center", ncol=n, **options)
+            except ValueError:
+                return figure.legend(handles, labels, loc="lower center", ncol=n, **options)
+
+        return _fit_columns(make, handles, 0.95 * figure.get_figwidth() * 72, ncol)
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    # Below the x tick labels and the x label: their heights plus their pads, in points.
+    ticks = ax.xaxis.get_major_ticks()
+    tick_part = 0.0
+    if ticks and ax.xaxis.get_visible():
+        tick = ticks[0]
+        tick_part = max(tick.tick1line.get_markersize(), 0) + tick.get_pad() + tick.label1.get_fontsize() * 1.2
+    label_part = ax.xaxis.labelpad + ax.xaxis.label.get_fontsize() * 1.2 if ax.get_xlabel() else 0.0
+    offset = tick_part + label_part + 2.0
+    options = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "frameon": False,
+               "bbox_transform": offset_copy(ax.transAxes, fig=ax.figure, y=-offset, units="points"),
+               "borderaxespad": 0.0, "columnspacing": 1.2, "handlelength": 2.2, **kwargs}
+    # As wide as the Axes' column of the figure (the panel plus its share of the gaps).
+    width_points = 1.1 * ax.get_position().width * ax.figure.get_figwidth() * 72
+    return _fit_columns(lambda n: ax.legend(handles, labels, ncol=n, **options), handles, width_points, ncol)
+
+
 # Grids are cached per objective: the explorer redraws the same landscape on
 # every slider move, and evaluating it is the slow part of a contour plot.
 _GRID_CACHE: OrderedDict = OrderedDict()
@@ -318,6 +394,12 @@ def _levels(Z, f_min, levels, log):
 # A pale blue-grey ramp: the landscape stays in the background and every
 # optimizer colour (black included) stands out on it.
 _LANDSCAPE = LinearSegmentedColormap.from_list("adamcourse_landscape", ["#FFFFFF", "#DDE6EE", "#AFC1D2"])
+#: The contour lines drawn over the filled landscape: a dark slate grey with a
+#: contrast of at least 3:1 against every band (WCAG's minimum for graphics;
+#: white lines had 1:1 on the palest band), thinner than any path so the runs
+#: stay in front.
+CONTOUR_LINE_COLOR = "#4F6377"
+CONTOUR_LINE_WIDTH = 0.7
 
 
 # --- contour ---------------------------------------------------------------------------
@@ -333,7 +415,7 @@ def contour(
     filled: bool = True,
     resolution: int = 200,
     legend: bool = True,
-    edges: bool = True,
+    edges: bool | int = True,
     **kwargs,
 ):
     """Contours of a 2-D objective with optimizer trajectories on top.
@@ -344,9 +426,12 @@ def contour(
     when ``objective.log_scale`` (Rosenbrock's valley is invisible
     otherwise). Each trajectory is a line through its points (one dot per
     step, so the spacing shows the step size) with a circle at the start and
-    a filled square at the end; a run that diverged ends in a cross at its
-    last point inside the window and says "diverged" in the legend. Known
-    minima are black stars.
+    a filled square at the end; a run that diverged is drawn up to where it
+    left the window for good, ends there in a cross on the frame
+    (:func:`exit_point`) and says "diverged" in the legend. Known minima are
+    black stars. Several runs get shrinking line widths
+    (:func:`trajectory_styles`), so a path hidden under another one still
+    shows as a rim.
 
     Parameters
     ----------
@@ -368,9 +453,13 @@ def contour(
     resolution : int
         Grid points per axis.
     legend : bool
-        Draw a legend when there is something to name.
-    edges : bool
-        Thin white lines between filled bands (easier to read, heavier to store).
+        Draw a legend when there is something to name, under the Axes
+        (:func:`legend_below`), where it never covers a path.
+    edges : bool or int
+        Dark lines between the filled bands: the landscape's shape at a
+        glance, on screens, projectors and paper. True draws every band's
+        edge (every other one above 16 bands); an integer ``n`` draws every
+        n-th (lighter to store: the race's frames use 3); False none.
     **kwargs
         Passed to ``ax.contourf`` (or ``ax.contour``), e.g. ``cmap="viridis"``.
 
@@ -394,9 +483,16 @@ def contour(
     style.update(kwargs)
     if filled:
         ax.contourf(X, Y, values, **style)
-        # Thin lines between the bands make the shape readable in print too.
+        # Dark lines between the pale bands carry the shape (white ones vanished
+        # on the pale fill, on screens and projectors alike).
         if edges:
-            ax.contour(X, Y, values, levels=style["levels"], colors="white", linewidths=0.4, alpha=0.7)
+            # Every other band edge when there are many: steep walls (the
+            # ravine's) would otherwise turn into solid grey.
+            every = int(edges) if not isinstance(edges, bool) else 1 if np.ndim(style["levels"]) == 0 or len(style["levels"]) <= 16 else 2
+            lines = style["levels"] if np.ndim(style["levels"]) == 0 else style["levels"][::every]
+            # Solid below zero too (matplotlib dashes negative levels of one-colour lines).
+            ax.contour(X, Y, values, levels=lines, colors=CONTOUR_LINE_COLOR, linewidths=CONTOUR_LINE_WIDTH,
+                       linestyles="solid", alpha=0.8, norm=style.get("norm"))
     else:
         style.setdefault("linewidths", 0.8)
         ax.contour(X, Y, values, **style)
@@ -414,26 +510,66 @@ def contour(
     ax.set_ylabel(yname)
     ax.set_title(_title(objective.name) + (" (log-spaced contours)" if log else ""))
     if legend and (trajectories or (show_minima and len(objective.minima))):
-        ax.legend(loc="best", fontsize="small", framealpha=0.85)
+        legend_below(ax)
     return ax
+
+
+def _inside(points: np.ndarray, window) -> np.ndarray:
+    x0, x1, y0, y1 = window
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(points).all(axis=1) & (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def exit_point(points, window) -> tuple[int, np.ndarray]:
+    """Where a run leaves the window for good: ``(k, point)``.
+
+    ``k`` is the last step inside the window ``(x0, x1, y0, y1)`` and
+    ``point`` is where the segment from step ``k`` to step ``k + 1`` crosses
+    the window's edge (step ``k`` itself if the next point is not finite, and
+    the start if the run never was inside). A run that ends inside gives its
+    last step and point.
+    """
+    points = np.asarray(points, dtype=float)
+    inside = np.flatnonzero(_inside(points, window))
+    if inside.size == 0:
+        return 0, points[0]
+    k = int(inside[-1])
+    if k == len(points) - 1 or not np.isfinite(points[k + 1]).all():
+        return k, points[k]
+    start, direction = points[k], points[k + 1] - points[k]
+    x0, x1, y0, y1 = window
+    # The fraction of the segment after which each coordinate reaches the edge it heads for.
+    fractions = [1.0]
+    for i, (low, high) in enumerate(((x0, x1), (y0, y1))):
+        if direction[i] > 0:
+            fractions.append((high - start[i]) / direction[i])
+        elif direction[i] < 0:
+            fractions.append((low - start[i]) / direction[i])
+    return k, start + min(fractions) * direction
 
 
 def _draw_trajectory(ax, tr: Trajectory, style: dict, window):
     points = np.asarray(tr.points, dtype=float)
-    # The line is the trajectory's own points: axis limits do the clipping.
-    # One dot per step shows the step size; smaller dots keep long runs readable.
-    dot = 2.5 if len(points) <= 100 else 1.6
-    (line,) = ax.plot(points[:, 0], points[:, 1], marker="o", markersize=dot, linewidth=1.6,
-                      label=_legend_label(tr), zorder=3, **style)
+    width = style.get("linewidth", 2.0)
+    style = {**style, "linewidth": width}
     color = style["color"]
-    ax.plot(*points[0], marker="o", markersize=7, color=color, markerfacecolor="white", markeredgewidth=1.8, zorder=4)
     if tr.diverged_at is None:
-        ax.plot(*points[-1], marker="s", markersize=6, color=color, markeredgecolor="white", zorder=4)
+        # The line is the trajectory's own points: axis limits do the clipping.
+        shown, end = points, None
     else:
-        x0, x1, y0, y1 = window
-        inside = np.isfinite(points).all(axis=1) & (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
-        last = points[np.flatnonzero(inside)[-1]] if inside.any() else points[0]
-        ax.plot(*last, marker="X", markersize=9, color=color, markeredgecolor="white", zorder=4)
+        # A blown-up run is drawn up to where it leaves the window: the segments
+        # after that join points far outside and would cross the whole picture.
+        k, end = exit_point(points, window)
+        shown = np.vstack([points[: k + 1], end[None]]) if not np.array_equal(end, points[k]) else points[: k + 1]
+    # One dot per step shows the step size; smaller dots keep long runs readable.
+    dot = width + (1.6 if len(points) <= 100 else 0.6)
+    (line,) = ax.plot(shown[:, 0], shown[:, 1], marker="o", markersize=dot, label=_legend_label(tr), zorder=3, **style)
+    ax.plot(*points[0], marker="o", markersize=8, color=color, markerfacecolor="white", markeredgewidth=2.0, zorder=4)
+    if end is None:
+        ax.plot(*points[-1], marker="s", markersize=7, color=color, markeredgecolor="white", zorder=4)
+    else:
+        # The cross marks where the run left the window for good.
+        ax.plot(*end, marker="X", markersize=11, color=color, markeredgecolor="white", zorder=4, clip_on=False)
     return line
 
 
@@ -466,7 +602,8 @@ def _f_min(tr: Trajectory) -> float | None:
     return None
 
 
-def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: float | None = None, **kwargs):
+def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: float | None = None, legend: bool = True,
+                **kwargs):
     """Loss against step, one line per trajectory.
 
     On a course objective with a known minimum the curve shows ``loss -
@@ -482,6 +619,9 @@ def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: flo
         Logarithmic y axis (values <= 0 cannot be drawn on it and are left out).
     f_min : float, optional
         Subtract this instead of the objective's known minimum.
+    legend : bool
+        A legend under the Axes; without it, name the runs once for a whole
+        figure with ``legend_below(fig)``.
     **kwargs
         Passed to every ``ax.plot`` call (e.g. ``linewidth=1``).
 
@@ -514,10 +654,70 @@ def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: flo
         else:
             ax.set_ylim(top=top)
     shifted = all(s is not None for s in shifts)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     ax.set_xlabel("step")
     ax.set_ylabel("loss − minimum" if shifted else "loss")
     ax.set_title("Loss per step" + (" (log scale)" if log else ""))
-    ax.legend(loc="best", fontsize="small")
+    if legend:
+        legend_below(ax)
+    return ax
+
+
+# --- learning-rate sweeps -----------------------------------------------------------------
+
+
+def sweep_curves(*sweeps, ax=None, **kwargs):
+    """Steps to reach the minimum against the learning rate, one line per optimizer.
+
+    Each :class:`~adamcourse.running.Sweep` (from :func:`adamcourse.running.lr_sweep`)
+    is a line over the learning rates whose loss settled within ``tol`` of
+    the minimum inside the budget, with its fastest learning rate ringed.
+    Above the budget line, a cross marks each learning rate that blew up and
+    an open circle each one that ran all its steps without settling. The
+    width of a line's valley is how forgiving the optimizer is about its
+    learning rate.
+
+    Parameters
+    ----------
+    *sweeps : Sweep
+    ax : Axes, optional
+    **kwargs
+        Passed to the ``ax.plot`` calls of the lines.
+
+    Returns
+    -------
+    Axes
+    """
+    from adamcourse.running import Sweep
+
+    if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
+        raise TypeError("sweep_curves: pass one or more sweeps from adamcourse.running.lr_sweep(...), each as its own argument.")
+    ax = plt.gca() if ax is None else ax
+    budget = max(s.budget for s in sweeps)
+    slow, blown = 1.1 * budget, 1.22 * budget  # the rows above the budget line
+    for k, (sweep, st) in enumerate(zip(sweeps, trajectory_styles(*[s.label for s in sweeps]))):
+        color = st["color"]
+        lrs = np.array(sweep.lrs)
+        steps = np.array([np.nan if n is None or d else n for n, d in zip(sweep.steps, sweep.diverged)], dtype=float)
+        ax.plot(lrs, steps, marker="o", markersize=5, label=sweep.label, **{**st, **kwargs})
+        # Rows above the budget, nudged apart so several optimizers' marks stay visible.
+        nudge = 1 + 0.03 * (k - (len(sweeps) - 1) / 2)
+        failed = np.array([n is None and not d for n, d in zip(sweep.steps, sweep.diverged)])
+        ax.plot(lrs[failed] * nudge, np.full(failed.sum(), slow), linestyle="none", marker="o", markersize=6,
+                markerfacecolor="white", color=color)
+        ax.plot(lrs[np.array(sweep.diverged, dtype=bool)] * nudge, np.full(sum(sweep.diverged), blown), linestyle="none",
+                marker="x", markersize=7, markeredgewidth=2, color=color)
+        if sweep.best_lr is not None:
+            ax.plot(sweep.best_lr, sweep.best_steps, marker="o", markersize=13, markerfacecolor="none",
+                    markeredgewidth=2, color=color, zorder=5)
+    ax.axhline(budget, color="0.5", linewidth=0.8, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.3 * budget)
+    ticks = [t for t in MaxNLocator(nbins=5, integer=True).tick_values(0, budget) if 0 <= t < 0.95 * budget]
+    ax.set_yticks([*ticks, budget, slow, blown], [*(f"{t:g}" for t in ticks), f"{budget}", "never", "diverged"])
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"steps to settle within {sweeps[0].tol:g}")
+    ax.set_title(_title(sweeps[0].objective))
     return ax
 
 
@@ -557,9 +757,14 @@ def surface(objective, ax=None, resolution: int = 60, **kwargs):
     style.update(kwargs)
     ax.plot_surface(X, Y, Z, **style)
     xname, yname = _axis_names(objective)
-    ax.set_xlabel(xname)
-    ax.set_ylabel(yname)
-    ax.set_zlabel(f"f({xname}, {yname})")
+    # matplotlib's default nine ticks per 3-D axis run into each other
+    # ("-0.75-0.50-0.25"); four or five per axis, pushed off the box, read apart.
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
+    ax.tick_params(axis="both", pad=1)
+    ax.set_xlabel(xname, labelpad=6)
+    ax.set_ylabel(yname, labelpad=6)
+    ax.set_zlabel(f"f({xname}, {yname})", labelpad=6)
     ax.set_title(_title(objective.name))
     return ax
 
@@ -598,11 +803,8 @@ def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_corr
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"moving_averages: series must be a non-empty 1-D sequence of numbers, got shape {x.shape}.")
     betas = list(betas)
-    for b in betas:
-        if isinstance(b, bool) or not isinstance(b, (int, float, np.floating)) or not 0 <= b < 1:
-            raise ValueError(f"moving_averages: every beta must be a number in [0, 1), got {b!r}.")
-    if bias_correction not in (True, False, "both"):
-        raise ValueError(f"moving_averages: bias_correction must be True, False or 'both', got {bias_correction!r}.")
+    betas = [validation.fraction("moving_averages", "each beta", b, 0.9) for b in betas]
+    validation.choice("moving_averages", "bias_correction", bias_correction, (True, False, "both"))
     ax = plt.gca() if ax is None else ax
     t = np.arange(1, x.size + 1)
     ax.plot(t, x, linestyle="none", marker=".", markersize=4, color="#9A9A9A", label="observations")
@@ -622,13 +824,8 @@ def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_corr
     ax.set_ylabel("value")
     kind = {True: "bias-corrected", False: "started at 0", "both": "with and without bias correction"}
     ax.set_title(f"Moving averages, {kind[bias_correction]}")
-    # The start, where the correction matters, is on the left and the averages
-    # run through the middle: the legend goes in room made below the data.
-    low, high = min(np.nanmin(x), 0.0), np.nanmax(x)  # the averages start at 0
-    span = (high - low) or 1.0
-    rows = -(-(1 + len(betas) * (2 if bias_correction == "both" else 1)) // 2)
-    ax.set_ylim(low - (0.12 * rows + 0.05) * span, high + 0.05 * span)
-    ax.legend(loc="lower center", ncol=2, fontsize="small")
+    # Noisy observations fill the whole panel: the legend goes underneath.
+    legend_below(ax)
     return ax
 
 
@@ -713,11 +910,12 @@ def effective_step_sizes(*trajectories: Trajectory, ax=None, coordinate=None, **
                 label = label if j in (0, len(coords) - 1) else None
             ax.plot(steps, factors[:, i], label=label, **{**style, **kwargs})
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step t")
     shown = sorted({f for f in formulas if f and f != "lr"})
     ax.set_ylabel("effective step size" + (f"  {shown[0]}" if len(shown) == 1 else ""))
     ax.set_title("Each parameter's step size")
-    ax.legend(loc="best", fontsize="small")
+    legend_below(ax)
     return ax
 
 

@@ -7,14 +7,17 @@ trajectories and never run optimizers themselves.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 
+from adamcourse import validation
 from adamcourse.objectives import MinibatchProblem, Objective, get_objective
 from adamcourse.optimizers import Optimizer
 
-__all__ = ["Trajectory", "run", "run_minibatch", "compare"]
+__all__ = ["Trajectory", "run", "run_minibatch", "compare", "steps_to_settle", "Sweep", "lr_sweep"]
 
 # A run that leaves this box has diverged, even before it overflows to inf.
 _DIVERGED = 1e8
@@ -70,12 +73,11 @@ class Trajectory:
         return f"<Trajectory {self.label} on {self.objective}: {self.steps} steps, {status}>"
 
 
-def _check_run_args(optimizer, steps, name="steps"):
+def _check_run_args(optimizer, steps, name="steps", owner="run"):
     if not isinstance(optimizer, Optimizer):
         hint = " (did you pass the class? write Adam() or Adam(lr=0.1))" if isinstance(optimizer, type) else ""
         raise TypeError(f"optimizer must be an adamcourse optimizer such as Adam(lr=0.1), got {optimizer!r}{hint}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"{name} must be a whole number >= 0, got {steps!r}.")
+    return validation.whole(owner, name, steps)
 
 
 def _start(x0, default, dim):
@@ -150,7 +152,7 @@ def run(optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 
     A run that diverges stops at the step where it left the finite world and
     records that step in ``diverged_at``: divergence is shown, not hidden.
     """
-    _check_run_args(optimizer, steps)
+    steps = _check_run_args(optimizer, steps)
     if isinstance(objective, MinibatchProblem):
         raise TypeError(
             f"run() takes a 2-D objective, got the minibatch problem {objective.name!r}: use "
@@ -204,11 +206,11 @@ def run_minibatch(
     Trajectory
         Divergence stops the run and is recorded in ``diverged_at``.
     """
-    _check_run_args(optimizer, epochs, "epochs")
+    epochs = _check_run_args(optimizer, epochs, "epochs", "run_minibatch")
     if not isinstance(problem, MinibatchProblem):
         raise TypeError(f"problem must be a MinibatchProblem such as linear_regression(), got {problem!r}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= problem.n:
-        raise ValueError(f"batch_size must be a whole number from 1 to {problem.n} (the data set size), got {batch_size!r}.")
+    batch_size = validation.whole("run_minibatch", "batch_size", batch_size, f"{problem.n} is the data set size.",
+                                  smallest=1, largest=problem.n)
     rng = np.random.default_rng(seed)
     x = _start(x0, problem.start, len(problem.start))
 
@@ -231,3 +233,102 @@ def compare(optimizers, objective, x0=None, steps: int = 100) -> list[Trajectory
     Returns a list with one :class:`Trajectory` per optimizer, in order.
     """
     return [run(opt, objective, x0=x0, steps=steps) for opt in optimizers]
+
+
+def steps_to_settle(trajectory: Trajectory, tol: float = 1e-2, f_min: float | None = None) -> int | None:
+    """The step from which the loss stays within ``tol`` of the minimum to the end of the run.
+
+    None if the run ends farther away, or diverged. Passing close to the
+    minimum and flying on does not count: a run that orbits the minimum
+    (RMSProp with a large lr does) settles only once its orbit is small.
+    ``f_min`` defaults to the objective's known minimum value.
+    """
+    if trajectory.diverged_at is not None:
+        return None
+    if f_min is None:
+        f_min = get_objective(trajectory.objective).f_min
+    far = np.flatnonzero(~(np.asarray(trajectory.losses, dtype=float) - f_min < tol))
+    if far.size == 0:
+        return 0
+    return None if far[-1] == len(trajectory.losses) - 1 else int(far[-1] + 1)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One optimizer tried at several learning rates on one objective.
+
+    Attributes
+    ----------
+    label : str
+        The optimizer's name, for legends.
+    objective : str
+    lrs : tuple of float
+        The learning rates tried, in the order given.
+    steps : tuple of (int or None)
+        For each lr, the steps until the loss settled within ``tol`` of the
+        minimum (:func:`steps_to_settle`); None if it never did.
+    diverged : tuple of bool
+        For each lr, whether the run blew up.
+    final_losses : tuple of float
+        For each lr, the loss after the last step (inf if the run blew up).
+    budget : int
+        The most steps each run was given.
+    tol : float
+    """
+
+    label: str
+    objective: str
+    lrs: tuple
+    steps: tuple
+    diverged: tuple
+    final_losses: tuple
+    budget: int
+    tol: float
+
+    @property
+    def best_lr(self) -> float | None:
+        """The learning rate that settled in the fewest steps (the smaller on a tie); None if none did."""
+        arrived = [(n, lr) for n, lr in zip(self.steps, self.lrs) if n is not None]
+        return min(arrived)[1] if arrived else None
+
+    @property
+    def best_steps(self) -> int | None:
+        return None if self.best_lr is None else self.steps[self.lrs.index(self.best_lr)]
+
+    @property
+    def working_lrs(self) -> tuple:
+        """The learning rates that settled within the budget."""
+        return tuple(lr for n, lr in zip(self.steps, self.lrs) if n is not None)
+
+
+def lr_sweep(make: Callable[[float], Optimizer], objective: Objective | str, lrs: Sequence[float], steps: int = 500,
+             tol: float = 1e-2, label: str | None = None, x0=None) -> Sweep:
+    """Run one optimizer at each learning rate in ``lrs`` and count its steps to the minimum.
+
+    ``make`` turns a learning rate into an optimizer: a class such as ``SGD``
+    or ``lambda lr: Momentum(lr=lr, beta=0.7)``. Every run starts at the same
+    point and gets ``steps`` steps; it counts as arrived at the step from
+    which its loss stays within ``tol`` of the objective's known minimum
+    (:func:`steps_to_settle`).
+
+    Returns
+    -------
+    Sweep
+        ``best_lr`` and ``best_steps`` give the fastest setting, ``working_lrs``
+        the range that settles at all.
+    """
+    objective = get_objective(objective) if isinstance(objective, str) else objective
+    lrs = tuple(float(lr) for lr in lrs)
+    if not lrs:
+        raise ValueError("lr_sweep: give at least one learning rate, e.g. lrs=[0.001, 0.01, 0.1].")
+    counts, diverged, finals, name = [], [], [], label
+    for lr in lrs:
+        optimizer = make(lr)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"lr_sweep: make(lr) must return an optimizer such as SGD(lr=lr), got {optimizer!r}.")
+        trajectory = run(optimizer, objective, x0=x0, steps=steps)
+        counts.append(steps_to_settle(trajectory, tol, objective.f_min))
+        diverged.append(trajectory.diverged_at is not None)
+        finals.append(math.inf if trajectory.diverged_at is not None else trajectory.final_loss)
+        name = name or type(optimizer).__name__
+    return Sweep(name, objective.name, lrs, tuple(counts), tuple(diverged), tuple(finals), int(steps), float(tol))

@@ -15,17 +15,17 @@ is imported only inside :func:`explorer`, so this module imports without it.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from adamcourse import plotting
+from adamcourse import plotting, validation
 from adamcourse.objectives import OBJECTIVES, get_objective
 from adamcourse.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from adamcourse.running import Trajectory, run
@@ -44,17 +44,17 @@ __all__ = [
 #: The optimizers the explorer offers, in the order the course builds them.
 OPTIMIZER_NAMES = ("SGD", "Momentum", "AdaGrad", "RMSProp", "Adam")
 
+# JupyterLab on a 1024 x 768 screen leaves an output area 844 pixels wide (592
+# with the file browser open; measured in Chromium): three columns of controls
+# fit in one row (two with the browser open), and the picture shrinks to fit.
+_COLUMN_WIDTH = "270px"
+_CONTROL_WIDTH = "265px"
+
 # Slider ranges; settings outside them are refused with a message.
 _LR_RANGE = (1e-5, 1.0)
 _EPS_RANGE = (1e-12, 1e-1)
 _STEPS_RANGE = (10, 1000)
 _BETA2_CHOICES = (0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"explorer: {name} must be a number, got {value!r}.")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -85,23 +85,12 @@ class Settings:
                 raise ValueError(f"explorer: unknown optimizer {name!r}; choose from {OPTIMIZER_NAMES}.")
         # Canonical order, so the colours and legend never depend on click order.
         object.__setattr__(self, "optimizers", tuple(n for n in OPTIMIZER_NAMES if n in names))
-        lr = _number("lr", self.lr)
-        if not _LR_RANGE[0] <= lr <= _LR_RANGE[1]:
-            raise ValueError(f"explorer: lr must be between {_LR_RANGE[0]:g} and {_LR_RANGE[1]:g}, got {lr!r}.")
-        beta1 = _number("beta1", self.beta1)
-        if not 0 <= beta1 < 1:
-            raise ValueError(f"explorer: beta1 must be in [0, 1), got {beta1!r}; try 0.9.")
-        beta2 = _number("beta2", self.beta2)
-        if not 0 <= beta2 < 1:
-            raise ValueError(f"explorer: beta2 must be in [0, 1), got {beta2!r}; try 0.999.")
-        eps = _number("eps", self.eps)
-        if not _EPS_RANGE[0] <= eps <= _EPS_RANGE[1]:
-            raise ValueError(f"explorer: eps must be between {_EPS_RANGE[0]:g} and {_EPS_RANGE[1]:g}, got {eps!r}; try 1e-8.")
-        if not isinstance(self.bias_correction, (bool, np.bool_)):
-            raise TypeError(f"explorer: bias_correction must be True or False, got {self.bias_correction!r}.")
-        steps = self.steps
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not _STEPS_RANGE[0] <= steps <= _STEPS_RANGE[1]:
-            raise ValueError(f"explorer: steps must be a whole number from {_STEPS_RANGE[0]} to {_STEPS_RANGE[1]}, got {steps!r}.")
+        lr = validation.number("explorer", "lr", self.lr, "Try 0.01.", low=_LR_RANGE[0], high=_LR_RANGE[1])
+        beta1 = validation.fraction("explorer", "beta1", self.beta1, 0.9)
+        beta2 = validation.fraction("explorer", "beta2", self.beta2, 0.999)
+        eps = validation.number("explorer", "eps", self.eps, "Try 1e-8.", low=_EPS_RANGE[0], high=_EPS_RANGE[1])
+        validation.flag("explorer", "bias_correction", self.bias_correction)
+        steps = validation.whole("explorer", "steps", self.steps, smallest=_STEPS_RANGE[0], largest=_STEPS_RANGE[1])
         start = None
         if self.start is not None:
             start = np.asarray(self.start, dtype=float)
@@ -165,11 +154,15 @@ class ExplorerView:
     """
 
     # Height of the legend strip at the bottom, as a fraction of the figure.
-    _LEGEND_STRIP = 0.105
+    _LEGEND_STRIP = 0.12
 
-    def __init__(self, figsize=(9.6, 4.4), dpi: int = 100):
+    #: 880 x 360 pixels: with the controls above it, the whole explorer fits
+    #: the height of a 1024 x 768 screen.
+    FIGSIZE = (8.8, 3.6)
+
+    def __init__(self, figsize=FIGSIZE, dpi: int = 100):
         self.figure = plotting.fixed_layout_figure(figsize, dpi)
-        self.figure.subplots_adjust(left=0.07, right=0.985, bottom=0.25, top=0.92, wspace=0.27)
+        self.figure.subplots_adjust(left=0.075, right=0.985, bottom=0.25, top=0.91, wspace=0.3)
         self.contour_ax, self.loss_ax = self.figure.subplots(1, 2)
         self.legend = None
         self.objective: str | None = None
@@ -220,8 +213,17 @@ class ExplorerView:
             self.legend.remove()
         labelled = [a for a in self._path_artists if not a.get_label().startswith("_")]
         handles = labelled + ([self._minimum] if self._minimum is not None else [])
-        self.legend = self.figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3),
-                                         fontsize="small", frameon=False, borderaxespad=0.3)
+        # Names only: the crosses and the summary under the picture say which
+        # runs diverged, and short labels keep the legend to one row.
+        labels = [tr.label for tr in trajectories] + ([self._minimum.get_label()] if self._minimum is not None else [])
+        # As many columns as fit the figure's width.
+        renderer = self.figure.canvas.get_renderer()
+        for ncol in range(min(len(handles), 6), 0, -1):
+            self.legend = self.figure.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False,
+                                             borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+            if ncol == 1 or self.legend.get_window_extent(renderer).width <= 0.98 * self.figure.bbox.width:
+                break
+            self.legend.remove()
 
         self._update_losses(trajectories)
         self.trajectories = list(trajectories)
@@ -236,8 +238,7 @@ class ExplorerView:
         ax.relim()
         ax.set_autoscale_on(True)
         if trajectories:
-            plotting.loss_curves(*trajectories, ax=ax)
-            ax.get_legend().remove()  # the figure's legend below names them
+            plotting.loss_curves(*trajectories, ax=ax, legend=False)  # the figure's legend below names them
             # Minor ticks of a log axis cost a third of a redraw and add little here.
             ax.minorticks_off()
         else:
@@ -260,12 +261,17 @@ class ExplorerView:
         raise KeyError(f"no run labelled {label!r}; runs shown: {[t.label for t in self.trajectories]}.")
 
     def png(self) -> bytes:
-        """The picture as PNG bytes, from the pixels drawn by the last update
-        (fast compression: it is redrawn on every slider move)."""
+        """The picture as PNG bytes, from the pixels drawn by the last update.
+
+        A palette of 128 colours, like the race's frames: a plot has few
+        colours, and the PNG is 21 kB instead of 75 kB (measured on the
+        neuron's plateau) in the same 20 ms. It is sent on every slider move,
+        and the notebook stores it twice (widget state and still picture).
+        """
         width, height = self.figure.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self.figure.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="png", compress_level=1)
+        image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE).save(buffer, format="png")
         return buffer.getvalue()
 
 
@@ -340,8 +346,8 @@ class Explorer:
 
     @staticmethod
     def _make_controls(s: Settings, w) -> dict:
-        style = {"description_width": "105px"}
-        wide = w.Layout(width="340px")
+        style = {"description_width": "70px"}
+        wide = w.Layout(width=_CONTROL_WIDTH)
         objective = get_objective(s.objective)
         (x0, x1), (y0, y1) = objective.bounds
         start = s.start_point
@@ -349,7 +355,9 @@ class Explorer:
         return {
             "objective": w.Dropdown(options=sorted(OBJECTIVES), value=s.objective, description="landscape", style=style, layout=wide),
             "optimizers": {
-                name: w.Checkbox(value=name in s.optimizers, description=name, indent=False, layout=w.Layout(width="110px"))
+                # Widths from the names, so "Momentum" is not cut and three fit a 270-pixel column.
+                name: w.Checkbox(value=name in s.optimizers, description=name, indent=False,
+                                 layout=w.Layout(width={"SGD": "70px", "Momentum": "110px"}.get(name, "90px")))
                 for name in OPTIMIZER_NAMES
             },
             "lr": w.FloatLogSlider(value=s.lr, base=10, min=math.log10(_LR_RANGE[0]), max=math.log10(_LR_RANGE[1]), step=0.1,
@@ -378,19 +386,21 @@ class Explorer:
                 yield name, control
 
     def _layout(self, w):
-        # Controls in two columns above the picture: notebooks (Colab's
-        # especially) are too narrow for controls beside a two-panel figure.
+        # Controls in three short columns above the picture: notebooks (Colab's
+        # especially) are too narrow for controls beside a two-panel figure, and
+        # four rows of controls plus the picture fit a 1024 x 768 screen.
         c = self.controls
         boxes = list(c["optimizers"].values())
         optimizers = w.VBox([w.HBox(boxes[:3]), w.HBox(boxes[3:])])
         help_text = w.HTML(
-            "<div style='line-height:1.3; font-size:90%'>Momentum uses β1, RMSProp uses β2, Adam both.<br>"
-            "All share one lr: find one that suits them all.</div>"
+            "<div style='line-height:1.25; font-size:90%'>Momentum uses β1, RMSProp β2, Adam both. "
+            "All share one lr.</div>"
         )
-        column = w.Layout(width="350px", flex="0 0 auto")
-        landscape = w.VBox([c["objective"], optimizers, c["steps"], c["start_x"], c["start_y"]], layout=column)
-        hyper = w.VBox([c["lr"], c["beta1"], c["beta2"], c["eps"], c["bias_correction"], help_text], layout=column)
-        controls = w.HBox([landscape, hyper], layout=w.Layout(flex_flow="row wrap"))
+        column = w.Layout(width=_COLUMN_WIDTH, flex="0 0 auto")
+        landscape = w.VBox([c["objective"], optimizers, c["steps"]], layout=column)
+        hyper = w.VBox([c["lr"], c["beta1"], c["beta2"], c["eps"]], layout=column)
+        start = w.VBox([c["start_x"], c["start_y"], c["bias_correction"], help_text], layout=column)
+        controls = w.HBox([landscape, hyper, start], layout=w.Layout(flex_flow="row wrap"))
         return w.VBox([controls, self.image, self.status], layout=w.Layout(align_items="flex-start"))
 
     # --- reading and reacting ---
@@ -449,13 +459,30 @@ class Explorer:
             else:
                 x, y = tr.final_point
                 text = f"loss {tr.final_loss:.3g} at ({x:.3g}, {y:.3g})"
-            rows.append(f"<span style='color:{color}'>&#9632;</span> <b>{tr.label}</b>: {text}")
-        return "<div style='line-height:1.4; font-size:90%'>" + "<br>".join(rows) + "</div>"
+            rows.append(f"<span style='white-space:nowrap'><span style='color:{color}'>&#9632;</span> <b>{tr.label}</b>: {text}</span>")
+        # Side by side, wrapping: one or two lines instead of five keep the explorer on one screen.
+        return "<div style='line-height:1.4; font-size:90%; max-width:880px'>" + " &emsp; ".join(rows) + "</div>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The widget, plus a still picture and a sentence for where widgets cannot render.
+
+        A frontend with a widget manager (JupyterLab, Colab, nbviewer with the
+        saved widget state) shows the controls; GitHub and a JupyterLab
+        without the widget state fall back to the PNG of the current picture;
+        plain text says what this is instead of ``VBox(children=...)``.
+        """
+        settings = self.settings()
+        return {
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0, "model_id": self.ui.model_id},
+            "image/png": base64.b64encode(bytes(self.image.value)).decode("ascii"),
+            "text/plain": (f"Optimizer explorer on {settings.objective} ({', '.join(settings.optimizers) or 'no optimizer'}, "
+                           f"lr={settings.lr:g}, {settings.steps} steps): run the notebook to move its sliders."),
+        }
 
     def _ipython_display_(self):
         from IPython.display import display
 
-        display(self.ui)
+        display(self._repr_mimebundle_(), raw=True)
 
     def __repr__(self):
         return f"<Explorer: {self.settings()}>"

@@ -50,14 +50,51 @@ def test_a_quick_frame_has_the_pixels_of_a_full_drawing(rosenbrock_runs):
     assert np.mean(np.abs(quick - full).max(axis=-1) > 8) < 0.001  # antialiasing may differ on a few pixels
 
 
-def test_a_run_that_stopped_early_waits_at_its_last_point():
+def test_a_run_that_diverged_stops_where_it_left_the_window():
     blown, fine = run(SGD(lr=1.5), "bowl", steps=100), run(SGD(lr=0.1), "bowl", steps=100)
     assert blown.diverged_at is not None and blown.steps < 100
     r = race("bowl", blown, fine, frames=11)
     last_blown, last_fine = r.frame_data(10)
-    np.testing.assert_array_equal(last_blown, blown.points)
+    # lr=1.5 sends (0.8, 0.6) to (-1.6, -1.2); that segment crosses x = -1 at
+    # y = 0.6 - 0.75 * 1.8 = -0.75. The path ends on the frame, not across the picture.
+    np.testing.assert_allclose(last_blown, [[0.8, 0.6], [-1.0, -0.75]])
     np.testing.assert_array_equal(last_fine, fine.points)
+    r.update(10)
+    np.testing.assert_allclose(r.heads[0].get_xydata(), [[-1.0, -0.75]])
     assert "diverged" in r.lines[0].get_label()
+
+
+def test_the_legend_lies_under_the_landscape_not_on_it(rosenbrock_runs):
+    r = race("rosenbrock", *rosenbrock_runs, frames=5)
+    renderer = r.figure.canvas.get_renderer()
+    legend = r.legend.get_window_extent(renderer)
+    assert legend.y1 < r.axes.xaxis.label.get_window_extent(renderer).y0
+    assert [t.get_text() for t in r.legend.get_texts()] == [tr.label for tr in rosenbrock_runs] + ["minimum"]
+
+
+def test_without_javascript_the_race_shows_its_last_frame_and_says_so(rosenbrock_runs):
+    import base64
+    import io
+
+    from PIL import Image
+
+    r = race("rosenbrock", *rosenbrock_runs, frames=5)
+    html = r.html
+    # GitHub, nbviewer and an untrusted JupyterLab drop the scripts: what is left
+    # must be a picture. The <img> starts as the last frame, with a note,
+    # and the buttons start hidden until the page's script shows them.
+    img = re.search(r'<img id="_anim_img(\w+)" src="data:image/png;base64,([^"]+)"', html)
+    assert img, "the animation's <img> has no picture of its own"
+    still = Image.open(io.BytesIO(base64.b64decode(img.group(2)))).convert("RGB")
+    r.draw_frame(r.frames - 1)
+    last = Image.frombuffer("RGBA", r.figure.canvas.get_width_height(), r.figure.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    difference = np.abs(np.asarray(still, dtype=int) - np.asarray(last.convert("RGB"), dtype=int)).max(axis=-1)
+    assert np.mean(difference > 40) < 0.01  # the same picture, up to the palette's rounding
+    key = img.group(1)
+    assert f'id="_anim_img{key}_still"' in html and "Run the notebook to play it" in html
+    assert f'id="_anim_img{key}_controls" style="display:none"' in html
+    script = html[html.rindex("<script"):]
+    assert f"_anim_img{key}_still" in script and "remove()" in script and 'style.display = ""' in script
 
 
 def test_short_runs_get_one_frame_per_step_and_too_many_frames_are_capped():
@@ -76,7 +113,8 @@ def test_html_embeds_every_frame_and_stays_small(rosenbrock_runs):
         warnings.simplefilter("error")  # e.g. "Animation was deleted without rendering"
         html = r._repr_html_()
     assert html is r.html and r.to_jshtml() is html
-    assert len(re.findall(r"data:image/png;base64", html)) == r.frames == 60
+    # Every frame, and the last one again as the picture shown where scripts do not run.
+    assert len(re.findall(r"data:image/png;base64", html)) == r.frames + 1 == 61
     # A notebook with one race must stay well under 2 MB.
     assert len(html.encode()) < 1.5e6
     # The figure lives outside pyplot: no static copy appears under the cell.

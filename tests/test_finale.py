@@ -101,6 +101,36 @@ def test_plot_curves_draws_each_history_in_its_panel():
     assert val_acc.lines[1].get_linestyle() == "--"
 
 
+def test_plot_curves_tick_whole_epochs_and_keep_the_legend_off_the_curves():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from adamcourse import plotting
+
+    names = ["SGD", "SGD + momentum", "Adagrad", "RMSprop", "Keras Adam", "course Adam"]
+    runs = {name: made_up_run([0.5 + 0.05 * i, 0.6 + 0.05 * i, 0.7 + 0.05 * i], [1, 1, 1], name) for i, name in enumerate(names)}
+    with plt.rc_context(plotting.COURSE_STYLE):
+        axes = finale.plot_curves(runs)
+        figure = axes[0, 0].figure
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        for ax in axes.flat:
+            shown = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+            assert shown == [1, 2, 3]  # not 1.0, 1.5, 2.0, ...
+            assert ax.get_legend() is None
+        (legend,) = figure.legends
+        assert [t.get_text() for t in legend.get_texts()] == names
+        assert legend.get_window_extent(renderer).y1 < min(ax.get_window_extent(renderer).y0 for ax in axes.flat)
+        # Every optimizer its own marker, so close curves stay apart; course Adam rides on Keras Adam.
+        markers = [line.get_marker() for line in axes[1, 1].lines]
+        assert len(set(markers[:5])) == 5 and markers[5] == markers[4]
+        keras, course = axes[1, 1].lines[4], axes[1, 1].lines[5]
+        assert keras.get_linewidth() > course.get_linewidth() and course.get_zorder() > keras.get_zorder()
+    plt.close("all")
+
+
 def test_largest_weight_difference():
     a = finale.build_cnn(keras.optimizers.Adam(), seed=0)
     b = finale.build_cnn(keras.optimizers.Adam(), seed=0)

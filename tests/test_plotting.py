@@ -117,17 +117,108 @@ def test_contour_passes_kwargs_to_contourf_and_can_draw_lines_only():
     assert not b.collections[0].filled and len(b.collections[0].levels) == 8
 
 
-def test_a_diverged_run_stays_in_the_window_and_says_so():
+def test_a_diverged_run_is_drawn_up_to_where_it_leaves_the_window_and_says_so():
     blown = run(SGD(lr=1.5), "bowl", steps=200)
     assert blown.diverged_at is not None
     fig, ax = plt.subplots()
     plotting.contour("bowl", blown, run(SGD(lr=0.1), "bowl", steps=20), ax=ax)
     assert legend_texts(ax)[0] == f"SGD(lr=1.5) (diverged at step {blown.diverged_at})"
     assert ax.get_xlim() == (-1.0, 1.0) and ax.get_ylim() == (-1.0, 1.0)
-    # The "blew up here" cross sits at the last point inside the window.
+    # On x**2 + y**2 a step of lr=1.5 maps p to p - 1.5 * 2p = -2p: (0.8, 0.6)
+    # jumps to (-1.6, -1.2), outside [-1, 1]^2. That segment reaches x = -1
+    # three quarters of the way, (0.8 - 1.8/2.4 * 2.4, 0.6 - 0.75 * 1.8):
+    # it leaves the window at (-1, -0.75), and the cross marks that point.
     cross = [line for line in ax.lines if line.get_marker() == "X"][0]
-    x, y = cross.get_xydata()[0]
-    assert max(abs(x), abs(y)) <= 1.0
+    np.testing.assert_allclose(cross.get_xydata(), [[-1.0, -0.75]])
+    # The path stops there: no segment between far-away points crosses the picture.
+    path = ax.lines[0]
+    np.testing.assert_allclose(path.get_xydata(), [[0.8, 0.6], [-1.0, -0.75]])
+
+
+def test_exit_point_of_a_run_that_wanders_out_and_back_before_it_leaves():
+    window = (-1.0, 1.0, -1.0, 1.0)
+    # Out at step 1, back at step 2, out for good after step 3, towards (0.5, 3):
+    # from (0.5, 0) that segment meets y = 1 a third of the way.
+    points = [(0, 0), (2, 0), (0, 0.5), (0.5, 0), (0.5, 3), (9, 9)]
+    k, end = plotting.exit_point(points, window)
+    assert k == 3
+    np.testing.assert_allclose(end, [0.5, 1.0])
+    # A run that ends inside gives its last point; one that never was inside, its start.
+    assert plotting.exit_point([(0, 0), (0.5, 0.5)], window)[0] == 1
+    k, end = plotting.exit_point([(5, 5), (6, 6)], window)
+    assert k == 0 and tuple(end) == (5.0, 5.0)
+    # A next point that overflowed to inf: the run is marked at its last finite point.
+    k, end = plotting.exit_point([(0, 0), (0.5, 0.5), (np.inf, np.nan)], window)
+    assert k == 1 and tuple(end) == (0.5, 0.5)
+
+
+def _luminance(color):
+    rgb = np.array(matplotlib.colors.to_rgb(color))
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def _contrast(a, b):
+    """WCAG contrast ratio: 1 (none) to 21 (black on white)."""
+    low, high = sorted((_luminance(a), _luminance(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", ["bowl", "ravine", "rosenbrock", "beale"])
+def test_contour_lines_stand_out_from_every_band_they_are_drawn_on(name):
+    fig, ax = plt.subplots()
+    plotting.contour(name, ax=ax)
+    filled, lines = ax.collections[0], ax.collections[1]
+    assert filled.filled and not lines.filled
+    bands = filled.get_facecolor()[:, :3]
+    (line_color,) = {tuple(c[:3]) for c in lines.get_edgecolor()}
+    # White lines on the pale ramp had a contrast of 1:1 on its palest band;
+    # 3:1 is WCAG's minimum for lines in graphics.
+    assert min(_contrast(line_color, band) for band in bands) >= 3.0
+    assert min(lines.get_linewidth()) >= 0.6
+    # Thinner than every path, so the runs stay in front.
+    assert max(lines.get_linewidth()) < min(s["linewidth"] for s in plotting.trajectory_styles("SGD", "Adam", "AdaGrad"))
+    # Steep landscapes get a line at every other band edge, not a solid grey wall.
+    assert len(lines.levels) == 15 and len(filled.levels) == 30
+
+
+def test_runs_drawn_later_are_thinner_so_a_hidden_path_shows_as_a_rim():
+    # On the ravine AdaGrad(lr=1) and RMSProp(lr=0.1, beta=0.99) take nearly the same path.
+    runs = [run(AdaGrad(lr=1.0), "ravine", steps=60), run(RMSProp(lr=0.1, beta=0.99), "ravine", steps=60)]
+    fig, ax = plt.subplots()
+    plotting.contour("ravine", *runs, ax=ax)
+    under, over = ax.lines[0], [line for line in ax.lines if line.get_label() == runs[1].label][0]
+    assert under.get_zorder() == over.get_zorder() and ax.lines.index(under) < ax.lines.index(over)
+    assert under.get_linewidth() >= over.get_linewidth() + 1.0
+    widths = [s["linewidth"] for s in plotting.trajectory_styles(*["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"])]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 5
+
+
+def test_legends_sit_under_the_axes_and_cover_no_data():
+    runs = [run(SGD(lr=0.45), "ravine", steps=60), run(Adam(lr=0.3), "ravine", steps=60)]
+    plotting.use_course_style()
+    try:
+        fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plotting.contour("ravine", *runs, ax=a)
+        plotting.loss_curves(*runs, ax=b)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in (a, b):
+            legend = ax.get_legend().get_window_extent(renderer)
+            assert legend.y1 < ax.get_window_extent(renderer).y0  # under the plotting area
+            assert legend.y1 < ax.xaxis.label.get_window_extent(renderer).y0  # and under the x label
+            assert legend.y0 >= fig.bbox.y0  # inside the figure: constrained layout made room
+    finally:
+        matplotlib.rcdefaults()
+        matplotlib.use("Agg")
+
+
+def test_loss_curves_tick_whole_steps():
+    fig, ax = plt.subplots()
+    plotting.loss_curves(run(SGD(lr=0.1), "bowl", steps=20), ax=ax)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks)
 
 
 def test_contour_uses_the_current_axes_and_names_w_b_for_the_neuron():
@@ -182,6 +273,52 @@ def test_loss_curves_cap_the_view_when_a_run_diverges():
     assert "diverged" in legend_texts(ax)[0]
 
 
+# --- learning-rate sweeps -------------------------------------------------------------------
+
+
+def test_sweep_curves_plot_steps_against_lr_and_mark_failures_above_the_budget():
+    from adamcourse.running import lr_sweep
+
+    sgd = lr_sweep(SGD, "bowl", [0.01, 0.25, 0.5, 1.0, 1.5], steps=30)  # steps None, 4, 1, None, None (diverged)
+    adam = lr_sweep(Adam, "bowl", [0.01, 0.1], steps=30, label="Adam")
+    fig, ax = plt.subplots()
+    assert plotting.sweep_curves(sgd, adam, ax=ax) is ax
+    line = ax.lines[0]
+    assert line.get_label() == "SGD" and ax.get_xscale() == "log"
+    np.testing.assert_array_equal(line.get_xdata(), [0.01, 0.25, 0.5, 1.0, 1.5])
+    np.testing.assert_array_equal(line.get_ydata(), [np.nan, 4, 1, np.nan, np.nan])
+    # Above the budget of 30: an open circle for lr=0.01 and 1.0 (never settled),
+    # a cross for 1.5 (blew up), in rows the y axis names.
+    never, blown = ax.lines[1], ax.lines[2]
+    assert never.get_marker() == "o" and never.get_markerfacecolor() == "white"
+    np.testing.assert_allclose(never.get_xdata(), [0.01, 1.0], rtol=0.05)
+    assert blown.get_marker() == "x" and len(blown.get_xdata()) == 1
+    labels = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks())}
+    assert labels["never"] == never.get_ydata()[0] > 30 and labels["diverged"] == blown.get_ydata()[0] > labels["never"]
+    # The fastest learning rate is ringed.
+    ring = ax.lines[3]
+    assert ring.get_markerfacecolor() == "none" and tuple(ring.get_xydata()[0]) == (0.5, 1.0)
+    with pytest.raises(TypeError, match="lr_sweep"):
+        plotting.sweep_curves(run(SGD(), "bowl", steps=2))
+
+
+def test_a_figure_legend_goes_under_all_panels():
+    plotting.use_course_style()
+    try:
+        fig, axes = plt.subplots(1, 2)
+        for ax in axes:
+            plotting.contour("bowl", run(SGD(lr=0.1), "bowl", steps=5), ax=ax, legend=False)
+        legend = plotting.legend_below(fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        box = legend.get_window_extent(renderer)
+        assert all(box.y1 < ax.xaxis.label.get_window_extent(renderer).y0 for ax in axes)
+        assert [t.get_text() for t in legend.get_texts()] == ["SGD(lr=0.1)", "minimum"]
+    finally:
+        matplotlib.rcdefaults()
+        matplotlib.use("Agg")
+
+
 # --- surface ---------------------------------------------------------------------------
 
 
@@ -194,6 +331,24 @@ def test_surface_of_the_seed_bowl():
     assert z0 <= 0.0 and z1 >= 2.0 and z1 < 2.5
     with pytest.raises(ValueError, match="projection='3d'"):
         plotting.surface("bowl", ax=plt.figure().add_subplot())
+
+
+def test_surface_has_few_enough_ticks_that_their_labels_stay_apart():
+    # matplotlib's default nine labels per 3-D axis ran together in lesson 00
+    # ("-1.00-0.75-0.50"); four or five per axis, at round values, read apart.
+    plotting.use_course_style()
+    try:
+        fig = plt.figure(figsize=(11, 4.5))  # lesson 00's figure
+        ax = plotting.surface("bowl", ax=fig.add_subplot(1, 2, 1, projection="3d"))
+        fig.canvas.draw()
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+            low, high = sorted(axis.get_view_interval())
+            shown = [loc for loc in axis.get_majorticklocs() if low - 1e-9 <= loc <= high + 1e-9]
+            assert 3 <= len(shown) <= 5
+            assert all(float(loc * 2).is_integer() for loc in shown)  # -1, -0.5, 0, 0.5, 1, 1.5, 2
+    finally:
+        matplotlib.rcdefaults()
+        matplotlib.use("Agg")
 
 
 # --- moving averages ---------------------------------------------------------------------
@@ -311,7 +466,7 @@ def test_only_use_course_style_changes_rcparams(monkeypatch):
         plotting.surface("bowl", resolution=10)
         assert dict(plt.rcParams) == before
         plotting.use_course_style()
-        assert plt.rcParams["axes.grid"] is True and plt.rcParams["font.size"] == 11
+        assert plt.rcParams["axes.grid"] is True and plt.rcParams["font.size"] == 12
 
 
 def test_import_adamcourse_stays_light():

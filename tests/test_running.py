@@ -143,3 +143,43 @@ def test_seed_000_toy_adam_walks_off_the_plateau_where_sgd_stalls():
     assert np.all((adam_moved > 0.9) & (adam_moved < 1.5)), adam_moved
     assert np.all(sgd_moved < 1e-3), sgd_moved
     assert adam.final_loss < sgd.final_loss
+
+
+# --- learning-rate sweeps ----------------------------------------------------------------
+
+
+def test_steps_to_settle_counts_from_the_last_time_the_loss_was_too_high():
+    from adamcourse.running import steps_to_settle
+
+    # Bowl from (0.8, 0.6), loss 1: SGD(lr=0.25) halves the point each step, so the
+    # loss is 1, 1/4, 1/16, 1/64, 1/256 = 0.0039...: within 0.01 from step 4 on.
+    assert steps_to_settle(run(SGD(lr=0.25), "bowl", steps=10)) == 4
+    # lr=1 maps p to -p: the loss stays 1 and never settles; lr=0.5 jumps to 0 at once.
+    assert steps_to_settle(run(SGD(lr=1.0), "bowl", steps=10)) is None
+    assert steps_to_settle(run(SGD(lr=0.5), "bowl", steps=10)) == 1
+    # Passing close and flying on does not count: a made-up loss history.
+    tr = run(SGD(lr=0.25), "bowl", steps=4)
+    bounced = Trajectory(tr.label, tr.points, np.array([1.0, 0.001, 0.5, 0.005, 0.002]), tr.grad_norms, tr.states,
+                         None, "bowl")
+    assert steps_to_settle(bounced) == 3
+    assert steps_to_settle(run(SGD(lr=1.5), "bowl", steps=50)) is None  # diverged
+
+
+def test_lr_sweep_finds_the_fastest_learning_rate_and_the_range_that_works():
+    from adamcourse.running import Sweep, lr_sweep
+
+    sweep = lr_sweep(SGD, "bowl", [0.01, 0.25, 0.5, 1.0, 1.5], steps=30)
+    assert isinstance(sweep, Sweep) and sweep.label == "SGD" and sweep.objective == "bowl"
+    # lr=0.01 shrinks the loss by 0.98**2 per step: 0.96**30 = 0.29, not there in 30 steps;
+    # lr=1.5 doubles the point each step, past 1e8 (a blow-up) after 27 steps.
+    assert sweep.steps == (None, 4, 1, None, None)
+    assert sweep.diverged == (False, False, False, False, True)
+    assert sweep.best_lr == 0.5 and sweep.best_steps == 1
+    assert sweep.working_lrs == (0.25, 0.5)
+    assert sweep.final_losses[-1] == np.inf and sweep.final_losses[3] == pytest.approx(1.0)
+    momentum = lr_sweep(lambda lr: Momentum(lr=lr, beta=0.5), "bowl", [0.1], steps=50, label="heavy ball")
+    assert momentum.label == "heavy ball" and momentum.best_lr == 0.1
+    with pytest.raises(TypeError, match="must return an optimizer"):
+        lr_sweep(lambda lr: lr, "bowl", [0.1])
+    with pytest.raises(ValueError, match="at least one learning rate"):
+        lr_sweep(SGD, "bowl", [])

@@ -2,6 +2,7 @@
 would, and check the picture the callback produced. Runs under ipywidgets 8
 here and under ipywidgets 7.7.1 (Colab's) in .ci/widgets7.sh."""
 
+import base64
 import io
 import subprocess
 import sys
@@ -66,9 +67,9 @@ def test_settings_map_onto_the_optimizers_the_way_adam_combines_them():
 
 
 def test_settings_refuse_bad_values_with_the_fix():
-    with pytest.raises(ValueError, match="lr must be between"):
+    with pytest.raises(ValueError, match=r"explorer: lr must be a number from 1e-05 to 1, got 5.0. Try 0.01."):
         Settings(lr=5.0)
-    with pytest.raises(ValueError, match="beta1 must be in"):
+    with pytest.raises(ValueError, match=r"explorer: beta1 must be a number in \[0, 1\).*typical value is beta1=0.9"):
         Settings(beta1=1.0)
     with pytest.raises(ValueError, match="unknown optimizer 'Adamax'"):
         Settings(optimizers=("Adamax",))
@@ -99,12 +100,15 @@ def test_the_fast_redraw_gives_the_same_pixels_as_a_full_render(changes):
     view = render(Settings(lr=0.01))
     for settings in changes:  # later updates are blitted onto the kept landscape
         render(settings, view)
-    fast = png_pixels(view.png())
+    fast = np.asarray(view.figure.canvas.buffer_rgba(), dtype=int)[..., :3].copy()  # what the blit drew
+    sent = png_pixels(view.png())
     buffer = io.BytesIO()
     view.figure.savefig(buffer, format="png")
     full = png_pixels(buffer.getvalue())
-    assert fast.shape == full.shape
+    assert fast.shape == full.shape == sent.shape
     assert np.mean(np.abs(fast - full) > 8) < 0.001  # antialiasing may differ on a few pixels
+    # The PNG sent to the page is the same picture in a 128-colour palette.
+    assert np.mean(np.abs(sent - fast).max(axis=-1) > 40) < 0.01
 
 
 def test_the_explorer_figure_keeps_its_fixed_layout_under_the_course_style():
@@ -120,10 +124,28 @@ def test_the_explorer_figure_keeps_its_fixed_layout_under_the_course_style():
 # --- the widgets ----------------------------------------------------------------------
 
 
+def test_the_explorer_fits_a_1024_by_768_screen(ex):
+    # JupyterLab at 1024 x 768 leaves an output area 844 pixels wide (measured in
+    # Chromium, file browser closed) and, under the browser's and JupyterLab's
+    # bars, about 570 high.
+    widths = [int(box.layout.width.rstrip("px")) for box in ex.ui.children[0].children]
+    assert len(widths) == 3 and sum(widths) <= 844
+    assert all(int(c.layout.width.rstrip("px")) <= w for box, w in zip(ex.ui.children[0].children, widths)
+               for c in box.children if getattr(c.layout, "width", None) and c.layout.width.endswith("px"))
+    rows = max(len(box.children) for box in ex.ui.children[0].children)
+    height = png_pixels(ex.image.value).shape[0]
+    assert rows <= 4 and width_of(ex.image.value) <= 900
+    assert rows * 34 + height * 844 / 880 + 22 <= 570  # controls, the picture shrunk to 844 wide, a summary line
+
+
+def width_of(png):
+    return png_pixels(png).shape[1]
+
+
 def test_explorer_starts_with_a_picture_of_its_settings(ex):
     assert ex.redraws == 1
     assert ex.settings() == Settings(start=(-1.5, 2.0))  # the sliders hold rosenbrock's start
-    assert png_pixels(ex.image.value).shape[:2] == (440, 960)
+    assert png_pixels(ex.image.value).shape[:2] == (360, 880)
     assert [t.label for t in ex.view.trajectories] == ["SGD", "Momentum", "Adam"]
     assert "SGD" in ex.status.value and "loss" in ex.status.value
 
@@ -135,12 +157,16 @@ def test_moving_the_lr_slider_reruns_and_redraws(ex):
     assert ex.image.value != before
     rosenbrock = get_objective("rosenbrock")
     np.testing.assert_array_equal(ex.view.path_line("Adam").get_xydata(), run(Adam(lr=0.05), rosenbrock, steps=200).points)
-    # SGD at lr=0.05 blows up on Rosenbrock: the legend and the status say so.
+    # SGD at lr=0.05 blows up on Rosenbrock: a cross on the frame and the status say so.
     sgd = ex.view.trajectories[0]
     assert sgd.diverged_at is not None
     legend = [t.get_text() for t in ex.view.legend.get_texts()]
-    assert legend[0] == f"SGD (diverged at step {sgd.diverged_at})"
+    assert legend == ["SGD", "Momentum", "Adam", "minimum"]
     assert f"diverged at step {sgd.diverged_at}" in ex.status.value
+    cross = [line for line in ex.view._path_artists if line.get_marker() == "X" and line.get_color() == ex.view.path_line("SGD").get_color()]
+    (x, y), = cross[0].get_xydata()
+    (x0, x1), (y0, y1) = rosenbrock.bounds
+    assert min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) < 1e-9  # on the frame, where it left
 
 
 def test_ticking_optimizers_changes_the_runs_shown(ex):
@@ -222,7 +248,17 @@ def test_in_a_real_kernel_the_explorer_shows_as_a_widget():
     nb.cells = [nbformat.v4.new_code_cell("from adamcourse.widgets import explorer\nexplorer('bowl', steps=20)")]
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     outputs = nb.cells[0].outputs
-    # The widget view and nothing else: no "needs a notebook" message, no static figure.
+    # One output, no "needs a notebook" message: the widget view, with a still
+    # of its picture and a sentence for frontends that cannot draw widgets
+    # (GitHub showed "VBox(children=...)").
     assert [o.output_type for o in outputs] == ["display_data"]
-    assert "application/vnd.jupyter.widget-view+json" in outputs[0].data
-    assert "image/png" not in outputs[0].data
+    data = outputs[0].data
+    view = data["application/vnd.jupyter.widget-view+json"]
+    assert png_pixels(base64.b64decode(data["image/png"])).shape[:2] == (360, 880)
+    assert data["text/plain"].startswith("Optimizer explorer on bowl") and "VBox" not in data["text/plain"]
+    # nbclient keeps the widgets' state in the notebook, so a saved notebook
+    # shows the controls and the picture before anyone runs it.
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert view["model_id"] in state
+    images = [m for m in state.values() if m["model_name"] == "ImageModel"]
+    assert len(images) == 1

@@ -84,11 +84,36 @@ def from_source(path: Path):
 
 def clean(nb, stem: str = ""):
     """Drop what changes between runs without meaning anything."""
+    # The widgets' saved state (nbclient stores it) is what lets JupyterLab
+    # and nbviewer draw a widget before anyone runs the notebook: keep it.
+    widgets = nb.metadata.get("widgets")
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for i, cell in enumerate(nb.cells):
         cell.metadata = cell_metadata(cell)
         if cell.cell_type == "code":
             cell.outputs = stable_animation_ids(drop_native_logs(coalesce_streams(cell.outputs)), f"{stem}-{i}")
+    if widgets:
+        nb.metadata["widgets"] = widgets
+        stable_widget_ids(nb, stem)
+    return nb
+
+
+# A widget model's id is a random uuid4 hex, in the saved state and in the
+# outputs that show the widget; ids derived from the notebook keep rebuilds identical.
+_WIDGET_ID = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def stable_widget_ids(nb, stem: str = ""):
+    """Rename the widget models in ``nb`` (state and outputs) in order of appearance."""
+    key = "application/vnd.jupyter.widget-state+json"
+    state = nb.metadata.get("widgets", {}).get(key, {}).get("state", {})
+    renamed = {old: hashlib.md5(f"{stem}-widget-{k}".encode()).hexdigest() for k, old in enumerate(state)}
+    if not renamed:
+        return nb
+    text = nbformat.writes(nb)
+    text = _WIDGET_ID.sub(lambda m: renamed.get(m.group(0), m.group(0)), text)
+    fresh = nbformat.reads(text, as_version=4)
+    nb.metadata, nb.cells = fresh.metadata, fresh.cells
     return nb
 
 
