@@ -5,7 +5,7 @@
 # two pieces of code every later lesson stands on: a gradient-descent step and a gradient
 # check.
 #
-# **Time:** about 20 minutes.
+# **Time:** about 25 minutes.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/adamcourse/adamcourse/blob/main/notebooks/00_start_here.ipynb)
 

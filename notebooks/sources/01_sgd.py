@@ -105,7 +105,7 @@ for trajectory, style in zip((full, mini), plotting.trajectory_styles(full, mini
     epochs = np.arange(trajectory.steps + 1) / (trajectory.steps / 5)
     ax2.semilogy(epochs, trajectory.losses, label=trajectory.label, **style)
 ax2.set(xlabel="epochs (passes over the data)", ylabel="loss", title="Same work, different progress")
-ax2.legend()
+plotting.legend_below(ax2)
 plt.show()
 
 # %% [markdown]
@@ -175,8 +175,9 @@ for lr in (0.05, 1.0, 2.5):
 # %%
 runs = [run_minibatch(SGD(lr=lr), problem, epochs=50, batch_size=200) for lr in (0.05, 1.0, 2.5)]
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-plotting.contour(problem.as_objective(), *runs, ax=ax1)
-plotting.loss_curves(*runs, ax=ax2, f_min=best)
+plotting.contour(problem.as_objective(), *runs, ax=ax1, legend=False)
+plotting.loss_curves(*runs, ax=ax2, f_min=best, legend=False)
+plotting.legend_below(fig)  # one legend for both panels
 plt.show()
 
 # %% tags=["nbval-check-output"]
@@ -216,7 +217,7 @@ for B in (1, 10, 50, 200):
     epochs = np.arange(trajectory.steps + 1) / (trajectory.steps / 10)
     ax.semilogy(epochs, trajectory.losses - best, label=f"B = {B}", linewidth=1)
 ax.set(xlabel="epochs", ylabel="loss − best loss", title="SGD(lr=0.05): batch size and noise")
-ax.legend()
+plotting.legend_below(ax)
 plt.show()
 
 # %% [markdown]

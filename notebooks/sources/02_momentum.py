@@ -158,8 +158,9 @@ runs = [
     run(Momentum(lr=0.3, beta=0.7, nesterov=True), ravine, steps=60),
 ]
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-plotting.contour(ravine, *runs, ax=ax1)
-plotting.loss_curves(*runs, ax=ax2)
+plotting.contour(ravine, *runs, ax=ax1, legend=False)
+plotting.loss_curves(*runs, ax=ax2, legend=False)
+plotting.legend_below(fig)  # one legend for both panels
 plt.show()
 
 # %% [markdown]

@@ -4,7 +4,7 @@
 # **Goal:** replace AdaGrad's ever-growing sum by an exponential moving average, compare the two
 # side by side, and meet the bias of averages that start at zero (and its correction).
 #
-# **Time:** about 30 minutes.
+# **Time:** about 25 minutes.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/adamcourse/adamcourse/blob/main/notebooks/04_rmsprop.ipynb)
 

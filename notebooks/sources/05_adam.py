@@ -175,8 +175,9 @@ tuned = [
     run(Adam(lr=0.1, beta2=0.99), "sigmoid_neuron", steps=300),
 ]
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-plotting.contour("sigmoid_neuron", *tuned, ax=ax1)
-plotting.loss_curves(*tuned, ax=ax2)
+plotting.contour("sigmoid_neuron", *tuned, ax=ax1, legend=False)
+plotting.loss_curves(*tuned, ax=ax2, legend=False)
+plotting.legend_below(fig)  # one legend for both panels
 plt.show()
 
 # %% tags=["nbval-check-output"]
@@ -299,72 +300,116 @@ print("course Adam and torch.optim.Adam agree to 1e-10:", np.allclose(ours, thei
 # %% [markdown]
 # ## All five optimizers on the same landscapes
 #
-# Now the race. Each optimizer gets one learning rate per landscape, picked by trying a few
-# values (not perfectly tuned), and 500 steps:
+# A fair race gives every optimizer the learning rate that suits it best. So first a sweep: each
+# optimizer, with the library's default settings except the learning rate (the paper's for Adam,
+# $\beta = 0.9$ for momentum), runs 500 steps at every learning rate of a 1-2-5 grid from 0.0001
+# to 2, on four landscapes:
 #
 # * the **ravine** of lessons 02 to 04;
 # * **Rosenbrock's** curved valley;
 # * **Beale's** function: flat plateaus and steep ridges, gradients from $10^{-3}$ to $10^{5}$;
 # * a **saddle**: starting almost exactly on the ridge, where the gradient that leads away is tiny.
+#
+# A run counts as arrived at the step from which its loss *stays* within 0.01 of the minimum
+# (flying past the minimum does not count). `lr_sweep` runs one optimizer over the grid; the
+# picture shows, for each learning rate, how many steps it took (lower is faster). A cross means
+# the run blew up, an open circle that it never settled; the ring marks the fastest learning rate.
 
 # %%
-learning_rates = {
-    "ravine": dict(SGD=0.45, Momentum=0.3, AdaGrad=1.0, RMSProp=0.1, Adam=0.3),
-    "rosenbrock": dict(SGD=1e-3, Momentum=2e-3, AdaGrad=2.0, RMSProp=0.01, Adam=0.2),
-    "beale": dict(SGD=3e-3, Momentum=3e-3, AdaGrad=1.0, RMSProp=0.03, Adam=0.2),
-    "saddle": dict(SGD=0.1, Momentum=0.1, AdaGrad=0.5, RMSProp=0.01, Adam=0.05),
+from adamcourse.running import lr_sweep
+
+learning_rates = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
+optimizers = dict(SGD=SGD, Momentum=Momentum, AdaGrad=AdaGrad, RMSProp=RMSProp, Adam=Adam)
+sweeps = {
+    name: [lr_sweep(make, name, learning_rates, steps=500, label=kind) for kind, make in optimizers.items()]
+    for name in ("ravine", "rosenbrock", "beale", "saddle")
 }
-# Momentum with lesson 02's beta = 0.7: the default 0.9 overshoots on these short races.
-classes = dict(SGD=SGD, Momentum=lambda lr: Momentum(lr=lr, beta=0.7), AdaGrad=AdaGrad, RMSProp=RMSProp, Adam=Adam)
-races = {
-    name: [run(classes[kind](lr=lr), name, steps=500) for kind, lr in rates.items()]
-    for name, rates in learning_rates.items()
-}
-fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), dpi=72)  # a lower resolution keeps the notebook small
-for ax, (name, trajectories) in zip(axes.flat, races.items()):
-    plotting.contour(name, *trajectories, ax=ax, legend=name == "ravine")
+fig, axes = plt.subplots(2, 2, figsize=(11, 8.4), dpi=80)  # a lower resolution keeps the notebook small
+for ax, (name, row) in zip(axes.flat, sweeps.items()):
+    plotting.sweep_curves(*row, ax=ax)
+plotting.legend_below(fig)
 plt.show()
 
 # %% [markdown]
-# Notice how many steps each optimizer needed to get within 0.01 of the minimum loss ("—": not
-# within 500 steps):
+# Each optimizer's fastest learning rate and its number of steps, and how many of the 14
+# learning rates settled at all ("—": none did):
 
 # %% tags=["nbval-check-output"]
-print(f"{'landscape':<11}" + "".join(f"{kind:>10}" for kind in classes))
-for name, trajectories in races.items():
-    f_min = get_objective(name).f_min
-    counts = []
-    for trajectory in trajectories:
-        close = np.flatnonzero(trajectory.losses - f_min < 1e-2)
-        counts.append(str(close[0]) if close.size else "—")
-    print(f"{name:<11}" + "".join(f"{count:>10}" for count in counts))
+print(f"{'landscape':<11}" + "".join(f"{kind:>15}" for kind in optimizers))
+for name, row in sweeps.items():
+    print(f"{name:<11}" + "".join(f"{f'{s.best_steps} at {s.best_lr:g}' if s.best_lr else '—':>15}" for s in row))
+print("\nlearning rates that settle, of 14:")
+for name, row in sweeps.items():
+    print(f"{name:<11}" + "".join(f"{len(s.working_lrs):>15}" for s in row))
+print("\none learning rate that settles on all four landscapes:")
+for k, kind in enumerate(optimizers):
+    everywhere = set.intersection(*(set(row[k].working_lrs) for row in sweeps.values()))
+    print(f"{kind:<9} {', '.join(f'{lr:g}' for lr in sorted(everywhere)) or 'none'}")
 
 # %% [markdown]
-# There is no single winner, and that is the honest lesson: momentum (with lesson 02's
-# $\beta = 0.7$) crosses the ravine first, AdaGrad escapes the saddle first, and Adam is first on
-# Beale's plateaus and along Rosenbrock's valley. Adam is never last, and it gets there with
-# the same *kind* of learning rate everywhere (roughly the distance you want one step to move:
-# 0.05 to 0.3 here), while SGD needed values from $0.001$ to $0.45$: on Rosenbrock $0.001$ never
-# arrives within 500 steps and $0.0022$ already diverges, and on Beale's plateaus it is hopeless.
-# That robustness, more than speed, is why Adam became the default.
+# Tuned like this, there is no single winner on these small landscapes, and that is the honest
+# lesson:
 #
-# Here is the Rosenbrock race as an animation (press play):
+# * **AdaGrad** is fastest on the ravine and the saddle, and ties with Adam on Beale: their
+#   scales are fixed and lie along the axes, exactly what one step size per parameter fixes
+#   (lesson 03).
+# * **SGD** is fastest on Rosenbrock, but on a knife edge: 0.002 is the only learning rate of the
+#   grid that settles; half of it is too slow, and 10% more already blows up (below). On Beale
+#   SGD does settle, at lr = 0.01 or 0.02, but at 0.05 it blows up.
+# * **Adam** wins no race outright, and it is never the one that fails: it has the widest range of
+#   learning rates that work on every landscape (tied with momentum on the ravine), and it is the
+#   only optimizer for which one learning rate settles on all four landscapes; any from 0.1 to 2
+#   does.
+#
+# That robustness, more than speed, is why Adam became the default: on a real network you do not
+# know the landscape in advance, and a learning rate that roughly says how far one step may move
+# (lesson 05's $\eta$) carries over from one problem to the next.
+
+# %% tags=["nbval-check-output"]
+from adamcourse.running import steps_to_settle
+
+for lr in (0.0016, 0.002, 0.0022):
+    knife = run(SGD(lr=lr), "rosenbrock", steps=500)
+    print(f"SGD(lr={lr}) on Rosenbrock:", f"diverged at step {knife.diverged_at}" if knife.diverged_at is not None
+          else f"settles after {steps_to_settle(knife)} steps" if steps_to_settle(knife) is not None else "not within 500 steps")
+
+# %% [markdown]
+# Here is the race itself, every optimizer at its fastest learning rate from the sweep. AdaGrad
+# and RMSProp sit out on Rosenbrock: none of their learning rates got there.
+
+# %%
+races = {
+    name: [run(optimizers[s.label](lr=s.best_lr), name, steps=500, label=s.label) for s in row if s.best_lr is not None]
+    for name, row in sweeps.items()
+}
+fig, axes = plt.subplots(2, 2, figsize=(11, 8.4), dpi=72)  # a lower resolution and 20 bands keep the notebook small
+for ax, (name, trajectories) in zip(axes.flat, races.items()):
+    plotting.contour(name, *trajectories, ax=ax, legend=False, levels=20)
+plotting.legend_below(fig)
+plt.show()
+
+# %% [markdown]
+# And the Rosenbrock race as an animation (press play):
 
 # %%
 from adamcourse import animation
 
-animation.race("rosenbrock", *races["rosenbrock"], frames=24)
+animation.race("rosenbrock", *races["rosenbrock"], frames=20)
 
 # %% [markdown]
 # ## Explore
 #
-# Pick a landscape and optimizers, move the sliders, and watch the runs change (the widget needs
-# a running notebook: in a static view you see nothing below).
+# Pick a landscape and optimizers, move the sliders, and watch the runs change. It opens on the
+# one-neuron plateau from above, with one learning rate, 0.1, for all three: Adam crosses the
+# plateau, SGD and momentum do not move. Now find where Adam *loses*, for example: the ravine at
+# lr = 0.3, where plain SGD settles first; Rosenbrock at lr = 0.002, SGD's knife edge, where Adam
+# has barely moved after 200 steps; the bowl at lr = 0.01, where momentum wins. (Opened without
+# running, the notebook shows a still picture here; run it to move the sliders.)
 
 # %%
 from adamcourse import widgets
 
-widgets.explorer("rosenbrock", optimizers=("SGD", "Momentum", "Adam"), steps=200)
+widgets.explorer("sigmoid_neuron", optimizers=("SGD", "Momentum", "Adam"), steps=200, lr=0.1)
 
 # %% [markdown]
 # ## Where Adam struggles
