@@ -1,5 +1,6 @@
 """A one-page cheat sheet: the five update rules side by side, each next to
-the library lines that implement it.
+the library lines that implement it, and what practice adds (lesson 07:
+AdamW's decoupled decay, warmup then cosine, clipping by the global norm).
 
 The code column is read from the optimizers' source at render time, so the
 sheet cannot drift from the library. Render it with::
@@ -53,10 +54,30 @@ RULES = [
         ],
         optimizers.Adam._update,
     ),
+    (
+        "AdamW",
+        "lesson 07: c = global_clipnorm, s = t - 1, w and D = warmup and decay steps",
+        [
+            r"$g_t \leftarrow g_t \cdot \min(1,\ c \,/\, \Vert g_t \Vert)$   (one norm over all arrays)",
+            r"$\alpha_t = \alpha\, s/w$  for $s < w$,  else  $\alpha\, (1 + \cos(\pi\, \min(s-w, D)/D))\,/\,2$",
+            r"$\theta \leftarrow \theta\, (1 - \alpha_t \lambda)$,  then Adam's step with $\alpha_t$   ($\lambda$ = weight_decay)",
+            r"(L2, Adam(l2=$\lambda$), adds $\lambda\theta$ to $g_t$ instead: then $\sqrt{\hat v_t}$ divides it)",
+        ],
+        optimizers.AdamW._update,
+    ),
 ]
 
+# What a step costs (lesson 08), one line per idea.
+COST = (
+    "Adam reads θ, g, m, v and writes θ, m, v: 28 bytes per float32 parameter,\n"
+    "so a step takes at least 28 n / memory bandwidth.   In place: opt.step_(params, grads, state)\n"
+    "State: 2 numbers per parameter; mixed precision: 16 bytes per parameter in all.\n"
+    "In float16, eps = 1e-8 is 0 and small steps round away: keep m, v (and a master copy) in float32."
+)
+
+
 def _code(function) -> str:
-    """The function's body without its signature and docstring."""
+    """The function's body without its signature, docstring and comment-only lines."""
     source = textwrap.dedent(inspect.getsource(function))
     lines = source.splitlines()
     body = lines[1:]
@@ -66,7 +87,8 @@ def _code(function) -> str:
         start = text.find('"""')
         end = text.find('"""', start + 3)
         body = (text[:start] + text[end + 3 :]).splitlines()
-    return textwrap.dedent("\n".join(line for line in body if line.strip()))
+    # Lines that are only a comment stay in the source: on one page, the code column shows the code.
+    return textwrap.dedent("\n".join(line for line in body if line.strip() and not line.strip().startswith("#")))
 
 
 def figure():
@@ -74,7 +96,7 @@ def figure():
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(11.69, 8.27))
-    fig.text(0.03, 0.965, "adamcourse cheat sheet: five update rules", fontsize=17, weight="bold", va="top")
+    fig.text(0.03, 0.965, "adamcourse cheat sheet: the update rules", fontsize=17, weight="bold", va="top")
     fig.text(
         0.03, 0.925,
         r"$g_t$ = gradient at step $t$ (t counts from 1)    $\alpha$ = lr    $\epsilon$ = eps    "
@@ -88,7 +110,7 @@ def figure():
         family="monospace", fontsize=8.5, va="top",
     )
     # Each row is as tall as its equations or its code, whichever needs more.
-    eq_start, eq_step, code_step, pad = 0.08, 0.034, 0.0172, 0.012
+    eq_start, eq_step, code_step, pad = 0.062, 0.026, 0.0142, 0.007
     rows = [
         (rule, max(eq_start + len(rule[2]) * eq_step, 0.014 + len(_code(rule[3]).splitlines()) * code_step) + pad)
         for rule in RULES
@@ -96,12 +118,16 @@ def figure():
     y = 0.895
     for (name, idea, equations, update), height in rows:
         fig.add_artist(plt.Line2D([0.03, 0.97], [y, y], color="0.8", lw=0.8, transform=fig.transFigure))
-        fig.text(0.03, y - 0.012, name, fontsize=13, weight="bold", va="top")
-        fig.text(0.03, y - 0.045, idea, fontsize=8.5, style="italic", va="top", color="0.3")
+        fig.text(0.03, y - 0.01, name, fontsize=12, weight="bold", va="top")
+        fig.text(0.03, y - 0.036, idea, fontsize=8.5, style="italic", va="top", color="0.3")
         for i, eq in enumerate(equations):
-            fig.text(0.03, y - eq_start - i * eq_step, eq, fontsize=11, va="top")
-        fig.text(0.47, y - 0.014, _code(update), family="monospace", fontsize=7.2, va="top", linespacing=1.3)
+            fig.text(0.03, y - eq_start - i * eq_step, eq, fontsize=9.5, va="top")
+        fig.text(0.47, y - 0.012, _code(update), family="monospace", fontsize=6.4, va="top", linespacing=1.3)
         y -= height
+    # Lesson 08 in the room the last row's code leaves free, under it in the code column.
+    fig.add_artist(plt.Line2D([0.47, 0.97], [y + 0.073, y + 0.073], color="0.8", lw=0.8, transform=fig.transFigure))
+    fig.text(0.47, y + 0.069, "What a step costs (lesson 08)", fontsize=8.5, weight="bold", va="top")
+    fig.text(0.47, y + 0.052, COST, fontsize=7, va="top", color="0.25", linespacing=1.35)
     return fig
 
 

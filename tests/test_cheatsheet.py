@@ -24,7 +24,7 @@ def test_sheet_shows_every_rule_with_the_code_that_implements_it():
         # every non-blank line of the shown code is a line of the real method
         source_lines = {line.strip() for line in inspect.getsource(update).splitlines()}
         assert all(line.strip() in source_lines for line in code.splitlines())
-    assert [r[0] for r in cheatsheet.RULES] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
+    assert [r[0] for r in cheatsheet.RULES] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "AdamW"]
     matplotlib.pyplot.close(fig)
 
 
