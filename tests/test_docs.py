@@ -50,3 +50,35 @@ def test_readme_states_the_commands_that_course_py_implements():
         assert f"python3 course.py {command}" in readme, command
     source = (ROOT / "course.py").read_text()
     assert all(f'"{command}"' in source for command in commands)
+
+
+def _header_minutes():
+    """Each lesson's "**Time:** about N minutes", from its source."""
+    minutes = {}
+    for source in sorted((ROOT / "notebooks" / "sources").glob("[0-9][0-9]_*.py")):
+        found = re.search(r"\*\*Time:\*\* about (\d+) minutes", source.read_text())
+        assert found, f"{source.name} has no '**Time:** about N minutes' line"
+        minutes[source.stem[:2]] = int(found.group(1))
+    return minutes
+
+
+def test_lesson_times_agree_in_the_lessons_the_readme_and_the_instructor_guide():
+    headers = _header_minutes()
+    readme = (ROOT / "README.md").read_text()
+    in_readme = {k: int(v) for k, v in re.findall(r"\b(\d\d) (\d+) min\b", readme.split("Time per lesson", 1)[-1].split("\n\n")[0])}
+    assert in_readme == headers, "README's 'Time per lesson' line and the lessons' headers disagree"
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
+    rows = re.findall(r"^\| (\d\d) [^|]+\|[^|]+\|[^|]+\| (\d+) min \|$", guide, flags=re.MULTILINE)
+    assert len(rows) >= 7, "the guide's table of learning goals and run times was not found"
+    for number, minutes in rows:
+        assert int(minutes) == headers[number], f"lesson {number}: the guide says {minutes} min, the lesson {headers[number]}"
+
+
+def test_quick_mode_is_explained_where_an_instructor_and_a_learner_look():
+    from adamcourse import finale
+
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
+    lesson = (ROOT / "notebooks" / "sources" / "06_mnist_keras.py").read_text()
+    assert finale.QUICK_VARIABLE == "ADAMCOURSE_QUICK"
+    for text in (guide, lesson):
+        assert "ADAMCOURSE_QUICK=1 python3 course.py lab" in text and "%env ADAMCOURSE_QUICK=1" in text

@@ -5,8 +5,9 @@
 # see each lesson's idea again in the learning curves; then put the course's own Adam into Keras
 # and check that it trains exactly like Keras' Adam.
 #
-# **Time:** about 45 minutes. Training on all 60,000 images takes a while: very roughly a quarter
-# of an hour on Colab's CPU, a few minutes on a GPU; read ahead while it runs.
+# **Time:** about 40 minutes. Training on all 60,000 images takes a while: about 15 minutes on a
+# 2-core CPU like Colab's (measured: 19 s per epoch, 42 epochs in all); read ahead while it runs,
+# or switch on quick mode (below).
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/adamcourse/adamcourse/blob/main/notebooks/06_mnist_keras.ipynb)
 
@@ -25,7 +26,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from adamcourse import Adam, finale
+from adamcourse import Adam, checks, finale, plotting
 from adamcourse.data import load_mnist
 from adamcourse.keras_bridge import CourseAdam, to_keras
 
@@ -35,9 +36,12 @@ print(f"keras {keras.__version__} | {settings.name} mode: {settings.epochs} epoc
 # %% [markdown]
 # **Full or quick.** By default this notebook trains on all the data it has, for
 # 5 epochs per optimizer. Quick mode (the environment variable `ADAMCOURSE_QUICK=1`) trains on 2,000
-# images for 3 epochs so the whole notebook runs in well under 3 minutes. The outputs stored in
-# this file come from a full-mode run on the offline sample (see below); your own numbers will
-# differ a little, and more if you train on the full data set.
+# images for 3 epochs so the whole notebook runs in under a minute. To switch it on,
+# run `%env ADAMCOURSE_QUICK=1` in a new cell, then the cell above this text again (in Colab
+# too), or start JupyterLab with `ADAMCOURSE_QUICK=1 python3 course.py lab`.
+# The outputs stored in this file come from a full-mode run on the offline sample (see below);
+# your own numbers will differ a little, and more if you train on the full data set. Where the
+# two modes tell different stories, the text says so.
 
 # %% [markdown]
 # ## The data: MNIST
@@ -152,9 +156,11 @@ print(finale.results_table(runs))
 #   fixes that.
 # * **RMSprop** (lesson 04) replaces the sum by a leaky average: the steps keep their size, and
 #   every weight gets a step of about the learning rate however small or large its gradient.
-# * **Adam** (lesson 05) is RMSprop plus momentum plus bias correction. It is ahead after the
-#   first epoch, and together with RMSprop it leads the race. On a network this small the two
-#   finish close together; which of them ends a point higher changes from seed to seed.
+# * **Adam** (lesson 05) is RMSprop plus momentum plus bias correction. It is ahead of every
+#   other optimizer after the first epoch, in both modes. Who comes second depends on how long
+#   they train: in full mode (5 epochs on all the data) RMSprop catches up with Adam and the two
+#   finish close together, which of them a point higher changing from seed to seed; in quick
+#   mode's 3 short epochs momentum is still ahead of RMSprop at the end.
 # * **course Adam** lies exactly on **Keras Adam**: the dashed line with dots runs on top of the
 #   blue one.
 #
@@ -165,6 +171,8 @@ final = {name: run.final_val_accuracy for name, run in runs.items()}
 print("momentum ahead of plain SGD:     ", final["SGD + momentum"] > final["SGD"])
 print("RMSprop ahead of Adagrad:        ", final["RMSprop"] > final["Adagrad"])
 print("Adam ahead of SGD and Adagrad:   ", final["Keras Adam"] > max(final["SGD"], final["Adagrad"]))
+first = {name: run.history["val_accuracy"][0] for name, run in runs.items() if "Adam" not in name}
+print("Adam ahead of all after epoch 1: ", runs["Keras Adam"].history["val_accuracy"][0] > max(first.values()))
 print("course Adam = Keras Adam (curves):", np.allclose(runs["course Adam"].history["val_accuracy"],
                                                        runs["Keras Adam"].history["val_accuracy"], atol=0.01))
 
@@ -220,7 +228,7 @@ fig, ax = plt.subplots(figsize=(7, 4))
 for (name, run), color in zip(recipes.items(), ("0.5", "C0")):
     ax.plot(np.cumsum(run.epoch_seconds), run.history["val_accuracy"], "o-", color=color, label=name)
 ax.set(xlabel="wall-clock seconds", ylabel="validation accuracy", title="The same CNN, two recipes")
-ax.legend()
+plotting.legend_below(ax)
 plt.show()
 
 # %% [markdown]
@@ -229,7 +237,7 @@ plt.show()
 # Adagrad with Keras' defaults reaches only about 60% validation accuracy after 3 epochs
 # on the 4,000 sample images. Write `tuned_adagrad()` so that it returns settings for
 # `AdaGrad.like_keras(...)` (the names of the course's `AdaGrad`: `lr`, `eps`,
-# `initial_accumulator`, `eps_inside_sqrt`) that reach **90%** after 3 epochs.
+# `initial_accumulator`, `eps_inside_sqrt`) that reach **85%** after 3 epochs.
 #
 # Use what lesson 03 taught: Adagrad's steps only shrink, so its learning rate has to be much
 # larger than SGD's to make progress. `finale.tuning_accuracy(settings)` trains the network with
@@ -247,27 +255,27 @@ plt.show()
 
 # %% nbgrader={"grade": false, "grade_id": "ex06_tuned_adagrad", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def tuned_adagrad():
-    """Settings for AdaGrad.like_keras() that reach 90% validation accuracy in 3 epochs."""
+    """Settings for AdaGrad.like_keras() that reach 85% validation accuracy in 3 epochs."""
     # BEGIN SOLUTION
     return {"lr": 0.1}
     # END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex06_tuned_adagrad_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-finale.check_tuned_adagrad(tuned_adagrad)
+checks.check_tuned_adagrad(tuned_adagrad)
 
 # %% [markdown]
 # ## Summary
 #
 # * On a real network the lessons show up as expected: SGD is slow, momentum speeds it up,
 #   Adagrad's ever-shrinking steps stall it, RMSprop keeps the steps alive, and Adam, which
-#   combines momentum and RMSprop, leads from the first epoch; RMSprop, its parent, catches up
-#   by the end.
+#   combines momentum and RMSprop, leads from the first epoch (with enough training RMSprop, its
+#   parent, catches up).
 # * The course's Adam is a `keras.optimizers.Optimizer` in about ten lines of `keras.ops`, and it
 #   trains this CNN exactly like `keras.optimizers.Adam`, weight for weight.
 # * Defaults are a starting point: a larger batch with a larger learning rate reaches the same
-#   accuracy in about half the time, and Adagrad needs a learning rate about 100 times Keras'
-#   default.
+#   accuracy in about half the time, and Adagrad needs a learning rate 100 times Keras' default
+#   or more (0.1 to 0.4 did best here).
 #
 # **That is the course.** To keep going: the paper (Kingma & Ba, *Adam: A Method for Stochastic
 # Optimization*, 2015) is short and readable now; AdamW (in the library) decouples weight decay
