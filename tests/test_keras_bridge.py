@@ -226,7 +226,7 @@ def test_a_model_compiled_with_course_adam_saves_and_loads(tmp_path):
 
 
 def test_bad_hyperparameters_give_the_numpy_librarys_messages():
-    with pytest.raises(ValueError, match=r"beta1 must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"beta1 must be a number in \[0, 1\)"):
         kb.CourseAdam(beta1=1.0)
     with pytest.raises(ValueError, match="lr must be a positive finite number"):
         kb.CourseSGD(learning_rate=-0.1)
