@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from adamcourse import validation
 from adamcourse.quiet import quiet_tensorflow
 
 __all__ = ["MNIST", "load_mnist", "OFFLINE_VARIABLE", "SAMPLE_SIZE", "keras_cache_path"]
@@ -125,11 +126,10 @@ def load_mnist(
     """
     if source not in SOURCES:
         raise ValueError(f"load_mnist: unknown source {source!r}; choose one of {SOURCES}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"load_mnist: seed must be an integer, got {seed!r}.")
+    seed = validation.whole("load_mnist", "seed", seed, "For example seed=0.")
     for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
-            raise ValueError(f"load_mnist: {name} must be a whole number >= 1 (or None for all images), got {value!r}.")
+        if value is not None:
+            validation.whole("load_mnist", name, value, "Or None for all images.", smallest=1)
 
     forced_offline, env_path = _read_offline_variable()
     if path is None and source in ("auto", "file"):

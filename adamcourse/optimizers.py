@@ -35,6 +35,8 @@ from typing import Any, Callable, ClassVar, Literal, Mapping, Union
 
 import numpy as np
 
+from adamcourse import validation
+
 Params = Union[np.ndarray, Mapping[str, np.ndarray]]
 LearningRate = Union[float, Callable[[int], float]]  # a number, or a schedule: see adamcourse.schedules
 
@@ -84,49 +86,6 @@ def debias(average, beta, t):
 
 
 # --- Checks with messages a learner can act on -----------------------------
-
-
-def _positive_finite(owner: str, name: str, value: Any, hint: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__}). {hint}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive finite number, got {value!r}. {hint}")
-    return value
-
-
-def _non_negative(owner: str, name: str, value: Any, hint: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__}). {hint}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}. {hint}")
-    return value
-
-
-def _beta(owner: str, name: str, value: Any, typical: float) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number in [0, 1), got {value!r} ({type(value).__name__}).")
-    value = float(value)
-    if not (0.0 <= value < 1.0):
-        raise ValueError(
-            f"{owner}: {name} must be in [0, 1), got {value!r}. It is the fraction of the old "
-            f"average kept at each step: 0 keeps nothing, 1 would never let a new gradient in. "
-            f"A typical value is {name}={typical}."
-        )
-    return value
-
-
-def _choice(owner: str, name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{owner}: {name} must be one of {allowed}, got {value!r}.")
-    return value
-
-
-def _flag(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}.")
-    return bool(value)
 
 
 # Keras' and PyTorch's names for settings, and what to write here instead.
@@ -200,7 +159,7 @@ def _learning_rate(owner: str, value: Any, hint: str) -> LearningRate:
     if callable(value):
         _scheduled_lr(owner, value, 0)  # a broken schedule fails now, not in the middle of a run
         return value
-    return _positive_finite(owner, "lr", value, f"{hint} A schedule from adamcourse.schedules works too.")
+    return validation.positive(owner, "lr", value, f"{hint} A schedule from adamcourse.schedules works too.")
 
 
 def _scheduled_lr(owner: str, schedule: Callable[[int], Any], step: int) -> float:
@@ -312,8 +271,8 @@ def clip_by_global_norm(grads: Params, max_norm: float, *, eps: float = 0.0) -> 
     """
     owner = "clip_by_global_norm"
     leaves = _leaves(grads, "grads", owner)
-    max_norm = _positive_finite(owner, "max_norm", max_norm, "Try max_norm=1.0.")
-    eps = _non_negative(owner, "eps", eps, "Use eps=0 (Keras' global_clipnorm) or eps=1e-6 (PyTorch's clip_grad_norm_).")
+    max_norm = validation.positive(owner, "max_norm", max_norm, "Try max_norm=1.0.")
+    eps = validation.non_negative(owner, "eps", eps, "Use eps=0 (Keras' global_clipnorm) or eps=1e-6 (PyTorch's clip_grad_norm_).")
     clipped, norm = _clip_leaves(leaves, max_norm, eps, owner)
     return _rebuild(clipped), norm
 
@@ -399,10 +358,10 @@ class Optimizer:
     def _check_shared(self, lr_hint: str) -> None:
         """Checks the settings every optimizer has: lr (a number or a schedule), l2, global_clipnorm."""
         self._set("lr", _learning_rate(self._owner, self.lr, lr_hint))
-        self._set("l2", _non_negative(self._owner, "l2", self.l2, "Try l2=1e-4, or 0 for none."))
+        self._set("l2", validation.non_negative(self._owner, "l2", self.l2, "Try l2=1e-4, or 0 for none."))
         if self.global_clipnorm is not None:
             hint = "Try global_clipnorm=1.0, or None for no clipping."
-            self._set("global_clipnorm", _positive_finite(self._owner, "global_clipnorm", self.global_clipnorm, hint))
+            self._set("global_clipnorm", validation.positive(self._owner, "global_clipnorm", self.global_clipnorm, hint))
 
     def _lr_at(self, t: int) -> float:
         """The step size of update ``t`` (counted from 1): ``lr``, or ``lr(t - 1)`` for a schedule.
@@ -830,9 +789,9 @@ class Momentum(Optimizer):
 
     def __post_init__(self):
         self._check_shared("Try lr=0.01.")
-        self._set("beta", _beta("Momentum", "beta", self.beta, 0.9))
-        self._set("nesterov", _flag("Momentum", "nesterov", self.nesterov))
-        _choice("Momentum", "velocity", self.velocity, ("step", "gradient"))
+        self._set("beta", validation.fraction("Momentum", "beta", self.beta, 0.9))
+        self._set("nesterov", validation.flag("Momentum", "nesterov", self.nesterov))
+        validation.choice("Momentum", "velocity", self.velocity, ("step", "gradient"))
 
     def _update(self, p, g, t, velocity):
         lr = self._lr_at(t)
@@ -904,12 +863,12 @@ class AdaGrad(Optimizer):
 
     def __post_init__(self):
         self._check_shared("Try lr=0.01.")
-        self._set("eps", _positive_finite("AdaGrad", "eps", self.eps, "Try eps=1e-8."))
+        self._set("eps", validation.positive("AdaGrad", "eps", self.eps, "Try eps=1e-8."))
         self._set(
             "initial_accumulator",
-            _non_negative("AdaGrad", "initial_accumulator", self.initial_accumulator, "Try 0.0 (paper) or 0.1 (Keras)."),
+            validation.non_negative("AdaGrad", "initial_accumulator", self.initial_accumulator, "Try 0.0 (paper) or 0.1 (Keras)."),
         )
-        self._set("eps_inside_sqrt", _flag("AdaGrad", "eps_inside_sqrt", self.eps_inside_sqrt))
+        self._set("eps_inside_sqrt", validation.flag("AdaGrad", "eps_inside_sqrt", self.eps_inside_sqrt))
 
     def _init_slot(self, name, p):
         return np.full_like(p, self.initial_accumulator)
@@ -988,9 +947,9 @@ class RMSProp(Optimizer):
 
     def __post_init__(self):
         self._check_shared("Try lr=0.001.")
-        self._set("beta", _beta("RMSProp", "beta", self.beta, 0.9))
-        self._set("eps", _positive_finite("RMSProp", "eps", self.eps, "Try eps=1e-8."))
-        self._set("eps_inside_sqrt", _flag("RMSProp", "eps_inside_sqrt", self.eps_inside_sqrt))
+        self._set("beta", validation.fraction("RMSProp", "beta", self.beta, 0.9))
+        self._set("eps", validation.positive("RMSProp", "eps", self.eps, "Try eps=1e-8."))
+        self._set("eps_inside_sqrt", validation.flag("RMSProp", "eps_inside_sqrt", self.eps_inside_sqrt))
 
     def _update(self, p, g, t, v):
         v = ema(v, g * g, self.beta)
@@ -1083,12 +1042,12 @@ class Adam(Optimizer):
     def __post_init__(self):
         owner = type(self).__name__
         self._check_shared("Try lr=0.001.")
-        self._set("beta1", _beta(owner, "beta1", self.beta1, 0.9))
-        self._set("beta2", _beta(owner, "beta2", self.beta2, 0.999))
-        self._set("eps", _positive_finite(owner, "eps", self.eps, "Try eps=1e-8."))
-        self._set("amsgrad", _flag(owner, "amsgrad", self.amsgrad))
-        self._set("eps_hat", _flag(owner, "eps_hat", self.eps_hat))
-        self._set("bias_correction", _flag(owner, "bias_correction", self.bias_correction))
+        self._set("beta1", validation.fraction(owner, "beta1", self.beta1, 0.9))
+        self._set("beta2", validation.fraction(owner, "beta2", self.beta2, 0.999))
+        self._set("eps", validation.positive(owner, "eps", self.eps, "Try eps=1e-8."))
+        self._set("amsgrad", validation.flag(owner, "amsgrad", self.amsgrad))
+        self._set("eps_hat", validation.flag(owner, "eps_hat", self.eps_hat))
+        self._set("bias_correction", validation.flag(owner, "bias_correction", self.bias_correction))
         if self.eps_hat and not self.bias_correction:
             raise ValueError(
                 f"{owner}: eps_hat=True is a way to write the bias correction (it moves it into the step "
@@ -1176,7 +1135,7 @@ class AdamW(Adam):
 
     def __post_init__(self):
         super().__post_init__()
-        self._set("weight_decay", _non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
+        self._set("weight_decay", validation.non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
         if self.l2 and self.weight_decay:
             raise ValueError(
                 f"AdamW: l2={self.l2!r} and weight_decay={self.weight_decay!r} are two ways to shrink the weights; "

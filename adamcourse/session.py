@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from adamcourse import validation
+
 __all__ = ["REPOSITORY", "BRANCH", "in_colab", "colab_url", "badge_markdown", "install_command", "start"]
 
 REPOSITORY = "adamcourse/adamcourse"
@@ -62,8 +64,7 @@ def start(seed: int = 0) -> np.random.Generator:
     -------
     numpy.random.Generator
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}; for example start(seed=0).")
+    seed = validation.whole("start", "seed", seed, "For example start(seed=0).")
     random.seed(seed)
     np.random.seed(seed)  # for code that still uses the legacy global generator
     _apply_style()

@@ -189,12 +189,12 @@ def test_importing_the_data_module_does_not_import_keras():
         ({"source": "sample", "n_train": 4500, "n_test": 1000}, ValueError, "at most 5,000"),
         ({"source": "sample", "n_train": 0}, ValueError, "n_train must be a whole number"),
         ({"source": "sample", "n_test": 2.5}, ValueError, "n_test must be a whole number"),
-        ({"source": "sample", "n_train": True}, ValueError, "n_train"),
+        ({"source": "sample", "n_train": True}, TypeError, "n_train"),
         ({"source": "file"}, ValueError, "needs a file"),
         ({"source": "sample", "path": "mnist.npz"}, ValueError, "only goes with"),
         ({"source": "keras"}, ConnectionError, "source='sample'"),
         ({"path": "no/such/mnist.npz"}, FileNotFoundError, "no file at"),
-        ({"seed": "zero"}, TypeError, "seed must be an integer"),
+        ({"seed": "zero"}, TypeError, "seed must be a whole number"),
     ],
 )
 def test_bad_arguments_name_the_problem(kwargs, error, words):
