@@ -29,7 +29,8 @@ from adamcourse.exercises.engine import run_check as _run_check
 
 __all__ = ["EXERCISES", "Exercise", "Verdict", "CHECK_SEED", "run_check", "check", "reference", "forbidden_use",
            "feedback",
-           "check_gradient_step", "check_numerical_gradient", "check_minibatch_gradient", "check_shrink_factor", "check_ema_update", "check_momentum_step", "check_adagrad_step", "check_adagrad_step_sizes", "check_rmsprop_step", "check_debias_average", "check_adam_step", "check_keras_step_size", "check_tuned_adagrad"]
+           "check_gradient_step", "check_numerical_gradient", "check_minibatch_gradient", "check_shrink_factor", "check_ema_update", "check_momentum_step", "check_adagrad_step", "check_adagrad_step_sizes", "check_rmsprop_step", "check_debias_average", "check_adam_step", "check_keras_step_size", "check_tuned_adagrad",
+           "check_bytes_per_step", "check_adam_step_"]
 
 
 def run_check(name: str | Exercise, fn: Callable, seed: int = CHECK_SEED) -> Verdict:
@@ -112,3 +113,19 @@ def check_keras_step_size(keras_step_size):
 def check_tuned_adagrad(tuned_adagrad):
     """Check your `tuned_adagrad` (lesson 06) and print feedback that names the likely mistake."""
     return check("tuned_adagrad", tuned_adagrad)
+
+
+def check_bytes_per_step(bytes_per_step):
+    """Check your `bytes_per_step` (lesson 08) and print feedback that names the likely mistake."""
+    return check("bytes_per_step", bytes_per_step)
+
+
+def check_adam_step_(adam_step_):
+    """Check your `adam_step_` (lesson 08) and print feedback that names the likely mistake; once its
+    numbers are right, also what it allocates while it runs (measured in your kernel with tracemalloc)."""
+    result = check("adam_step_", adam_step_)
+    if run_check("adam_step_", adam_step_).passed:
+        from adamcourse.exercises.lesson08 import allocation_feedback
+
+        print(allocation_feedback(adam_step_))
+    return result

@@ -92,6 +92,19 @@ NAMED = {
     "ex07_clip_by_global_norm": (  # each array clipped by its own norm
         "def clip_by_global_norm(grads, max_norm):\n"
         "    return tuple(g * min(1.0, max_norm / np.sqrt(np.sum(g**2))) for g in grads)\n"),
+    "ex08_bytes_per_step": (  # the reads counted, not the writes
+        "def bytes_per_step(optimizer, n, dtype):\n"
+        "    reads = {'SGD': 2, 'Momentum': 3, 'AdaGrad': 3, 'RMSProp': 3, 'Adam': 4}[optimizer]\n"
+        "    return reads * n * np.dtype(dtype).itemsize\n"),
+    "ex08_adam_step_": (  # theta rebound (`theta = theta - ...`): the caller's theta never changes
+        "def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):\n"
+        "    t = t + 1\n"
+        "    m *= beta1\n"
+        "    m += (1 - beta1) * grad\n"
+        "    v *= beta2\n"
+        "    v += (1 - beta2) * grad**2\n"
+        "    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)\n"
+        "    return t\n"),
 }
 
 # Every numeric result scaled: wrong, and like no usual mistake.

@@ -160,6 +160,13 @@ class Exercise:
     judge_one : callable, optional
         ``judge_one(args, got) -> Verdict`` for an exercise that is not a
         comparison with the reference (the finale's tuning task).
+    mutates : tuple of str
+        Array arguments an in-place exercise overwrites on purpose (lesson
+        08's ``adam_step_``): changing them is not a mistake, and their values
+        after the call are judged like returned values, after those.
+    scratch : tuple of str
+        Array arguments the function may use as working space: changing them
+        is not a mistake, and what they hold afterwards is not judged.
     """
 
     grade_id: str
@@ -174,6 +181,8 @@ class Exercise:
     lesson: str = ""
     title: str = ""
     judge_one: Callable | None = field(default=None, repr=False)
+    mutates: tuple = ()
+    scratch: tuple = ()
 
     @property
     def params(self) -> list[str]:
@@ -294,7 +303,7 @@ def _changed(exercise: Exercise, before: tuple, after) -> list[str]:
         return []
     changed = []
     for name, a, b in zip(exercise.params, before, after):
-        if isinstance(a, np.ndarray):
+        if isinstance(a, np.ndarray) and name not in exercise.mutates + exercise.scratch:
             if not isinstance(b, np.ndarray) or a.shape != b.shape:
                 changed.append(name)
             # a value nudged and put back may differ in the last bit: that is not a change
@@ -349,6 +358,8 @@ def judge_calls(exercise: Exercise, cases: Sequence[tuple], observations: Sequen
         changed = [] if seen.raised is not None else _changed(exercise, args, seen.args_after)
         if changed:
             return Verdict(False, _changed_message(exercise, changed, args), "changed inputs")
+    if exercise.mutates:
+        exercise, observations = _in_place(exercise, observations)
     raising = [i for i, seen in enumerate(observations) if seen.raised is not None]
     if raising:
         i = raising[0]
@@ -487,9 +498,49 @@ def _explaining_mistake(exercise: Exercise, cases: Sequence[tuple], observations
     return None
 
 
+def _in_place(exercise: Exercise, observations: Sequence[Observation]) -> tuple[Exercise, list]:
+    """An in-place exercise judged as one that returns its results: the
+    arguments in ``mutates``, as the call left them, follow the returned
+    values. The reference and the mistakes run on copies of each case, so
+    judging never changes a case. Calls seen without their arguments
+    afterwards (:meth:`Exercise.judge`) are judged on what they returned."""
+    import dataclasses
+    import functools
+
+    seen_after = all(o.args_after is not None for o in observations if o.raised is None and not o.not_implemented)
+    index = [exercise.params.index(name) for name in exercise.mutates] if seen_after else []
+    k = len(exercise.returns)
+
+    def results(returned, after):
+        return returned if not index else (*([returned] if k == 1 else returned), *(after[i] for i in index))
+
+    def on_copies(fn):
+        @functools.wraps(fn)
+        def call(*args):
+            given = copy.deepcopy(tuple(args))
+            return results(fn(*given), given)
+        return call
+
+    def widened(seen):
+        shaped = k == 1 or (isinstance(seen.returned, (tuple, list)) and len(seen.returned) == k)
+        if seen.raised is not None or seen.not_implemented or seen.returned is None or not shaped:
+            return seen  # judged as it is: "it returned None", "it should return 2 values"...
+        return dataclasses.replace(seen, returned=results(seen.returned, seen.args_after))
+
+    judged = dataclasses.replace(
+        exercise, reference=on_copies(exercise.reference), returns=exercise.returns + tuple(exercise.params[i] for i in index),
+        mistakes=tuple(Mistake(on_copies(m.wrong), m.why) for m in exercise.mistakes))
+    return judged, [widened(seen) for seen in observations]
+
+
 def _changed_message(exercise: Exercise, changed: list[str], args: tuple) -> str:
     which = _listing(changed)
     inputs = "input" if len(changed) == 1 else "inputs"
+    if exercise.mutates:
+        return (f"`{exercise.function_name}` changed its {inputs} {which} in place, but only "
+                f"{_listing([*exercise.mutates, *exercise.scratch])} are for it to overwrite: the caller still needs "
+                f"{which} as {'it was' if len(changed) == 1 else 'they were'}."
+                f"\nOn this call:\n  {call_text(exercise, args)}")
     return (f"`{exercise.function_name}` changed its {inputs} {which} in place (for example with `-=`, `+=` or "
             f"`x[i] = ...`). The caller still needs those arrays as they were: write `theta = theta - ...`, which "
             f"makes a new array, or work on a copy (`x = theta.copy()`).\nOn this call:\n  {call_text(exercise, args)}")

@@ -27,7 +27,7 @@ __all__ = ["build", "ANSWER_MODULES"]
 PACKAGE = Path(__file__).resolve().parents[2]
 
 # The modules that hold answers learners are asked to write, relative to the package.
-ANSWER_MODULES = ("optimizers.py", "schedules.py")
+ANSWER_MODULES = ("optimizers.py", "schedules.py", "fastpath.py")
 
 _EMPTY_REGISTRY = '''"""The exercises, as the grading kernel sees them: none (the answers stay with the grader)."""
 
