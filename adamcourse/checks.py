@@ -30,7 +30,7 @@ from adamcourse.exercises.engine import run_check as _run_check
 __all__ = ["EXERCISES", "Exercise", "Verdict", "CHECK_SEED", "run_check", "check", "reference", "forbidden_use",
            "feedback",
            "check_gradient_step", "check_numerical_gradient", "check_minibatch_gradient", "check_shrink_factor", "check_ema_update", "check_momentum_step", "check_adagrad_step", "check_adagrad_step_sizes", "check_rmsprop_step", "check_debias_average", "check_adam_step", "check_keras_step_size", "check_tuned_adagrad",
-           "check_bytes_per_step", "check_adam_step_"]
+           "check_adamw_step", "check_warmup_cosine", "check_clip_by_global_norm", "check_bytes_per_step", "check_adam_step_"]
 
 
 def run_check(name: str | Exercise, fn: Callable, seed: int = CHECK_SEED) -> Verdict:
@@ -113,6 +113,21 @@ def check_keras_step_size(keras_step_size):
 def check_tuned_adagrad(tuned_adagrad):
     """Check your `tuned_adagrad` (lesson 06) and print feedback that names the likely mistake."""
     return check("tuned_adagrad", tuned_adagrad)
+
+
+def check_adamw_step(adamw_step):
+    """Check your `adamw_step` (lesson 07) and print feedback that names the likely mistake."""
+    return check("adamw_step", adamw_step)
+
+
+def check_warmup_cosine(warmup_cosine):
+    """Check your `warmup_cosine` (lesson 07) and print feedback that names the likely mistake."""
+    return check("warmup_cosine", warmup_cosine)
+
+
+def check_clip_by_global_norm(clip_by_global_norm):
+    """Check your `clip_by_global_norm` (lesson 07) and print feedback that names the likely mistake."""
+    return check("clip_by_global_norm", clip_by_global_norm)
 
 
 def check_bytes_per_step(bytes_per_step):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from adamcourse.exercises import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson08
+from adamcourse.exercises import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
 from adamcourse.exercises.engine import (
     CHECK_SEED,
     MISTAKE_CREDIT,
@@ -28,7 +28,7 @@ from adamcourse.exercises.engine import (
 __all__ = ["EXERCISES", "LESSONS", "exercise", "reference", "for_lesson", "Exercise", "Mistake", "Observation",
            "Verdict", "judge_calls", "run_check", "CHECK_SEED", "MISTAKE_CREDIT"]
 
-LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson08)
+LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08)
 
 #: Every exercise of the course by its nbgrader grade_id, in lesson order.
 EXERCISES: dict[str, Exercise] = {e.grade_id: e for module in LESSONS for e in module.EXERCISES}
