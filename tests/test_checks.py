@@ -77,7 +77,9 @@ def test_references_on_hand_computed_values():
     got = ref("numerical_gradient")(lambda p: p[0] ** 2 + 3 * p[1], np.array([1.0, 2.0]), 1e-3)
     assert got == pytest.approx([2.0, 3.0], rel=1e-9)
     # 01: residuals w x + b - y with w=2, b=1, x=(1, 2), y=(2, 7): (1, -2); dw = (1*1 - 2*2)/2, db = -1/2
-    assert ref("minibatch_gradient")(2.0, 1.0, np.array([1.0, 2.0]), np.array([2.0, 7.0])) == pytest.approx((-1.5, -0.5))
+    assert ref("minibatch_gradient")(2.0, 1.0, np.array([1.0, 2.0]), np.array([2.0, 7.0])) == pytest.approx(
+        (-1.5, -0.5)
+    )
     assert ref("shrink_factor")(0.25, 2.0) == pytest.approx(0.5)
     # 02: 0.9 * 2 + 0.1 * 12 = 3
     assert ref("ema_update")(2.0, 12.0, 0.9) == pytest.approx(3.0)
@@ -617,7 +619,9 @@ def test_an_answer_computed_in_float32_is_right_and_says_so():
         t = t + 1
         m = np.float32(beta1) * m + np.float32(1 - beta1) * grad
         v = np.float32(beta2) * v + np.float32(1 - beta2) * grad**2
-        step = np.float32(lr) * (m / np.float32(1 - beta1**t)) / (np.sqrt(v / np.float32(1 - beta2**t)) + np.float32(eps))
+        step = (
+            np.float32(lr) * (m / np.float32(1 - beta1**t)) / (np.sqrt(v / np.float32(1 - beta2**t)) + np.float32(eps))
+        )
         return theta - step, m, v, t
 
     assert run_check("ex05_adam_step", adam_step).passed
@@ -630,6 +634,7 @@ def test_an_answer_computed_in_float32_is_right_and_says_so():
     assert verdict.passed and "right to float32 rounding" in verdict.message
     in_float64 = (theta * (1 + 4e-6), m, v, t)  # the same difference without float32 is a real one
     assert not exercise.judge(args, in_float64).passed
+
     # float32 rounding is not a licence for real mistakes: the same in float32 without bias correction is named
     def no_correction(theta, grad, m, v, t, lr, beta1, beta2, eps):
         theta, grad, m, v = (np.asarray(a, np.float32) for a in (theta, grad, m, v))
@@ -648,3 +653,35 @@ def test_an_unknown_mistake_says_which_value_differs_first_and_by_how_much():
     message = run_check("ex02_momentum_step", momentum_step).message
     assert "`velocity` is the first returned value that differs" in message
     assert "yours is" in message and "the reference's" in message
+
+
+def test_the_grader_reads_forbidden_names_but_not_the_learners_own():
+    import ast
+
+    from adamcourse.exercises.engine import forbidden_in_source
+
+    exercise = EXERCISES["ex07_clip_by_global_norm"]
+    own = ast.parse(
+        "def clip_by_global_norm(grads, max_norm):\n"
+        "    norm = np.sqrt(sum(np.sum(g**2) for g in grads))\n"
+        "    return tuple(g * min(1.0, max_norm / norm) for g in grads)\n"
+        "clip_by_global_norm((np.ones(2),), 1.0)  # trying it out"
+    )
+    assert forbidden_in_source(exercise, own) == []
+    library = ast.parse(
+        "from adamcourse.optimizers import clip_by_global_norm as clip\n"
+        "def clip_by_global_norm(grads, max_norm):\n"
+        "    return clip(grads, max_norm)[0]"
+    )
+    assert forbidden_in_source(exercise, library) == ["clip_by_global_norm"]
+
+
+def test_arrays_changed_inside_a_tuple_of_gradients_are_caught():
+    def clip_by_global_norm(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+        for g in grads:
+            g *= min(1.0, max_norm / norm)  # clips the caller's gradients in place
+        return grads
+
+    verdict = run_check("ex07_clip_by_global_norm", clip_by_global_norm)
+    assert verdict.outcome == "changed inputs" and "`grads`" in verdict.message

@@ -65,13 +65,18 @@ def _header_minutes():
 def test_lesson_times_agree_in_the_lessons_the_readme_and_the_instructor_guide():
     headers = _header_minutes()
     readme = (ROOT / "README.md").read_text()
-    in_readme = {k: int(v) for k, v in re.findall(r"\b(\d\d) (\d+) min\b", readme.split("Time per lesson", 1)[-1].split("\n\n")[0])}
+    in_readme = {
+        k: int(v)
+        for k, v in re.findall(r"\b(\d\d) (\d+) min\b", readme.split("Time per lesson", 1)[-1].split("\n\n")[0])
+    }
     assert in_readme == headers, "README's 'Time per lesson' line and the lessons' headers disagree"
     guide = (ROOT / "docs" / "instructor-guide.md").read_text()
     rows = re.findall(r"^\| (\d\d) [^|]+\|[^|]+\|[^|]+\| (\d+) min \|$", guide, flags=re.MULTILINE)
     assert len(rows) >= 7, "the guide's table of learning goals and run times was not found"
     for number, minutes in rows:
-        assert int(minutes) == headers[number], f"lesson {number}: the guide says {minutes} min, the lesson {headers[number]}"
+        assert int(minutes) == headers[number], (
+            f"lesson {number}: the guide says {minutes} min, the lesson {headers[number]}"
+        )
 
 
 def test_quick_mode_is_explained_where_an_instructor_and_a_learner_look():
@@ -82,3 +87,17 @@ def test_quick_mode_is_explained_where_an_instructor_and_a_learner_look():
     assert finale.QUICK_VARIABLE == "ADAMCOURSE_QUICK"
     for text in (guide, lesson):
         assert "ADAMCOURSE_QUICK=1 python3 course.py lab" in text and "%env ADAMCOURSE_QUICK=1" in text
+
+
+def test_the_guides_mistakes_table_is_made_from_the_exercises():
+    """tools/mistakes_table.py writes it; a changed exercise without a rerun fails here."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "mistakes_table.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -114,30 +114,45 @@ def test_code_the_grader_will_not_parse_is_never_a_grader_error():
     assert assignments.parse("x" * (assignments.MAX_PARSED_CELL + 1)) is None
     assert assignments.program(deep, ()) == []
     assert assignments.program("def f(x):\n    return g(x)", (deep, "def g(x):\n    return 2 * x")) == [
-        "def g(x):\n    return 2 * x"]
+        "def g(x):\n    return 2 * x"
+    ]
 
 
 def test_the_program_takes_what_the_solution_uses_and_nothing_else():
-    cells = ("import numpy as np\nfrom adamcourse import plotting\nfig = plotting.contour()",
-             "SCALE = 2.0\ntheta = np.ones(3)\nprint(theta)",
-             "def helper(x):\n    return SCALE * np.sqrt(x)",
-             "def unused(x):\n    return x")
+    cells = (
+        "import numpy as np\nfrom adamcourse import plotting\nfig = plotting.contour()",
+        "SCALE = 2.0\ntheta = np.ones(3)\nprint(theta)",
+        "def helper(x):\n    return SCALE * np.sqrt(x)",
+        "def unused(x):\n    return x",
+    )
     solution = "def f(theta, t):\n    t = t + 1\n    return helper(theta) / t"
     assert assignments.program(solution, cells) == [
-        "import numpy as np", "SCALE = 2.0", "def helper(x):\n    return SCALE * np.sqrt(x)"]
+        "import numpy as np",
+        "SCALE = 2.0",
+        "def helper(x):\n    return SCALE * np.sqrt(x)",
+    ]
 
 
 # --- the gradebooks -----------------------------------------------------------------------
 
 
 def test_regrading_one_student_or_one_lesson_keeps_every_other_row(tmp_path):
-    first = [row("ana", "ex05_adam_step", 3.0), row("ana", "ex05_keras_step_size", 1.0),
-             row("ben", "ex05_adam_step", 0.0, outcome="wrong"), row("ben", "ex05_keras_step_size", 1.0)]
+    first = [
+        row("ana", "ex05_adam_step", 3.0),
+        row("ana", "ex05_keras_step_size", 1.0),
+        row("ben", "ex05_adam_step", 0.0, outcome="wrong"),
+        row("ben", "ex05_keras_step_size", 1.0),
+    ]
     gradebook.update(first, tmp_path)
-    other_lesson = [row("ana", "ex02_ema_update", 1.0, "02_momentum"), row("ana", "ex02_momentum_step", 2.0, "02_momentum")]
+    other_lesson = [
+        row("ana", "ex02_ema_update", 1.0, "02_momentum"),
+        row("ana", "ex02_momentum_step", 2.0, "02_momentum"),
+    ]
     gradebook.update(other_lesson, tmp_path)
-    regrade = [row("ben", "ex05_adam_step", 1.5, outcome="mistake", mistake="bias correction missing"),
-               row("ben", "ex05_keras_step_size", 1.0)]
+    regrade = [
+        row("ben", "ex05_adam_step", 1.5, outcome="mistake", mistake="bias correction missing"),
+        row("ben", "ex05_keras_step_size", 1.0),
+    ]
     gradebook.update(regrade, tmp_path)
     rows = read_csv(tmp_path / "gradebook.csv")
     assert len(rows) == 6
@@ -150,18 +165,32 @@ def test_regrading_one_student_or_one_lesson_keeps_every_other_row(tmp_path):
 
 
 def test_the_wide_gradebook_has_a_row_per_student_and_totals(tmp_path):
-    gradebook.update([row("ana", "ex05_adam_step", 3.0), row("ana", "ex05_keras_step_size", 1.0),
-                      row("ben", "ex05_adam_step", 1.5), row("ben", "ex05_keras_step_size", 0.0)], tmp_path)
+    gradebook.update(
+        [
+            row("ana", "ex05_adam_step", 3.0),
+            row("ana", "ex05_keras_step_size", 1.0),
+            row("ben", "ex05_adam_step", 1.5),
+            row("ben", "ex05_keras_step_size", 0.0),
+        ],
+        tmp_path,
+    )
     gradebook.update([row("ana", "ex02_ema_update", 1.0, "02_momentum")], tmp_path)
     wide = list(csv.reader(open(tmp_path / "grades.csv", encoding="utf-8")))
-    assert wide[0] == ["student", "02_momentum: ex02_ema_update", "02_momentum total", "05_adam: ex05_adam_step",
-                       "05_adam: ex05_keras_step_size", "05_adam total", "total"]
+    assert wide[0] == [
+        "student",
+        "02_momentum: ex02_ema_update",
+        "02_momentum total",
+        "05_adam: ex05_adam_step",
+        "05_adam: ex05_keras_step_size",
+        "05_adam total",
+        "total",
+    ]
     assert wide[1] == ["(maximum)", "1", "1", "3", "1", "4", "5"]
     assert wide[2] == ["ana", "1", "1", "3", "1", "4", "5"]
     assert wide[3] == ["ben", "0", "0", "1.5", "0", "1.5", "1.5"]  # no 02 submission: 0 there
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"])
 def test_cells_a_spreadsheet_would_run_are_escaped_and_read_back(tmp_path, name):
     gradebook.update([row(name, "ex05_adam_step", 3.0)], tmp_path)
     for table in ("gradebook.csv", "grades.csv"):
@@ -182,10 +211,12 @@ def test_a_foreign_csv_is_not_overwritten(tmp_path):
 
 def test_the_class_report_counts_each_named_mistake(tmp_path):
     eps = "eps is inside the square root"
-    rows = [row("ana", "ex05_adam_step", 1.5, outcome="mistake", mistake=eps),
-            row("ben", "ex05_adam_step", 1.5, outcome="mistake", mistake=eps),
-            row("carla", "ex05_adam_step", 3.0),
-            row("dan", "ex05_adam_step", 0.0, outcome="no submission")]
+    rows = [
+        row("ana", "ex05_adam_step", 1.5, outcome="mistake", mistake=eps),
+        row("ben", "ex05_adam_step", 1.5, outcome="mistake", mistake=eps),
+        row("carla", "ex05_adam_step", 3.0),
+        row("dan", "ex05_adam_step", 0.0, outcome="no submission"),
+    ]
     rows += [row(r.student, "ex05_keras_step_size", 1.0) for r in rows]
     gradebook.update(rows, tmp_path)
     csv_path, html_path = report.write(tmp_path, assignments.load_assignment(SOURCE_05))
@@ -214,3 +245,27 @@ def test_gradescope_metadata_of_a_group_and_of_nobody(tmp_path):
     shutil.rmtree(tmp_path)
     tmp_path.mkdir()
     assert _student_key(tmp_path) == "submission"
+
+
+def test_the_kernels_library_copy_leaves_out_a_schedules_answer(tmp_path):
+    """A schedule class an exercise forbids keeps its constructor but not its __call__."""
+    import subprocess
+    import sys
+
+    from adamcourse.grading.sandbox import library_copy
+
+    folder = library_copy.build(tmp_path / "library", {"CosineDecay", "clip_by_global_norm"})
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from adamcourse.schedules import CosineDecay, Constant\n"
+        "from adamcourse.optimizers import clip_by_global_norm\n"
+        "schedule = CosineDecay(lr=0.1, decay_steps=10)\n"
+        "print(Constant(0.1)(3))\n"
+        "for call in (lambda: schedule(5), lambda: clip_by_global_norm([1.0], 1.0)):\n"
+        "    try:\n"
+        "        call(); print('allowed')\n"
+        "    except RuntimeError as error:\n"
+        "        print('absent' if 'not available while your work is graded' in str(error) else error)\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", code, str(folder)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0.1", "absent", "absent"], done.stderr

@@ -92,7 +92,9 @@ def test_template_title_time_badge_and_setup(name):
 @pytest.mark.parametrize("name", LESSONS)
 def test_check_output_cells_print_something(name):
     # nbval compares the cells tagged nbval-check-output (a tag, not a comment a learner would read)
-    marked = [c for c in read(name).cells if c.cell_type == "code" and build.CHECK_OUTPUT_TAG in c.metadata.get("tags", [])]
+    marked = [
+        c for c in read(name).cells if c.cell_type == "code" and build.CHECK_OUTPUT_TAG in c.metadata.get("tags", [])
+    ]
     assert marked, "every lesson has numbers to notice"
     for cell in marked:
         assert cell.outputs, cell.source[:60]
@@ -104,7 +106,9 @@ def test_no_test_machinery_in_what_a_learner_reads(name):
     """nbval's markers live in cell tags; the text never talks about the course's own tests."""
     for cell in read(name).cells:
         assert "NBVAL" not in cell.source, f"an nbval comment in a cell a learner reads: {cell.source[:60]!r}"
-        assert not re.search(r"(?i)the (?:course's )?tests (?:compare|set)|seed article|\bseed:", cell.source), cell.source[:80]
+        assert not re.search(r"(?i)the (?:course's )?tests (?:compare|set)|seed article|\bseed:", cell.source), (
+            cell.source[:80]
+        )
 
 
 def exercise_cells(nb):
@@ -129,21 +133,33 @@ def test_exercises_follow_the_nbgrader_contract(name):
         assert grade_id in checks.EXERCISES, grade_id
         exercise = checks.EXERCISES[grade_id]
         assert exercise.lesson == name
-        assert meta == {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": True, "task": False}
+        assert meta == {
+            "grade": False,
+            "grade_id": grade_id,
+            "locked": False,
+            "schema_version": 3,
+            "solution": True,
+            "task": False,
+        }
         assert f"def {exercise.function_name}(" in solution.source
         lines = [line.strip() for line in solution.source.splitlines()]
         assert lines.count("# BEGIN SOLUTION") == 1 and lines.count("# END SOLUTION") == 1
         assert lines.index("# BEGIN SOLUTION") < lines.index("# END SOLUTION")
         assert check.metadata["nbgrader"] == {
-            "grade": True, "grade_id": f"{grade_id}_check", "locked": True, "points": exercise.points,
-            "schema_version": 3, "solution": False, "task": False,
+            "grade": True,
+            "grade_id": f"{grade_id}_check",
+            "locked": True,
+            "points": exercise.points,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
         }
         assert check.source.strip() == f"checks.check_{exercise.function_name}({exercise.function_name})"
         assert "✔" in "".join(o.get("text", "") for o in check.outputs), "the solution passes its check"
 
 
 def test_every_registered_exercise_is_in_a_lesson():
-    used = {s.metadata["nbgrader"]["grade_id"] for name in LESSONS for s, _, _ in exercise_cells(read(name))}
+    used = {s.metadata["nbgrader"]["grade_id"] for name in ALL for s, _, _ in exercise_cells(read(name))}
     assert used == set(checks.EXERCISES)
 
 

@@ -26,8 +26,9 @@ import os
 import sys
 import types
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -301,15 +302,26 @@ def _changed(exercise: Exercise, before: tuple, after) -> list[str]:
     """The names of array arguments the call changed in place."""
     if not isinstance(after, tuple) or len(after) != len(before):
         return []
-    changed = []
-    for name, a, b in zip(exercise.params, before, after):
-        if isinstance(a, np.ndarray) and name not in exercise.mutates + exercise.scratch:
-            if not isinstance(b, np.ndarray) or a.shape != b.shape:
-                changed.append(name)
-            # a value nudged and put back may differ in the last bit: that is not a change
-            elif not np.allclose(a, b, rtol=1e-12, atol=1e-15, equal_nan=True):
-                changed.append(name)
-    return changed
+    return [
+        name
+        for name, a, b in zip(exercise.params, before, after)
+        if name not in exercise.mutates + exercise.scratch and _differs(a, b)
+    ]
+
+
+def _differs(a, b) -> bool:
+    """Whether an array, or an array inside a tuple, list or dict (a model's
+    gradients), was changed by the call."""
+    if isinstance(a, np.ndarray):
+        if not isinstance(b, np.ndarray) or a.shape != b.shape:
+            return True
+        # a value nudged and put back may differ in the last bit: that is not a change
+        return not np.allclose(a, b, rtol=1e-12, atol=1e-15, equal_nan=True)
+    if isinstance(a, (tuple, list)):
+        return not isinstance(b, (tuple, list)) or len(a) != len(b) or any(_differs(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return not isinstance(b, dict) or a.keys() != b.keys() or any(_differs(a[k], b[k]) for k in a)
+    return False
 
 
 def _difference(name: str, got: np.ndarray, want: np.ndarray) -> str:
@@ -321,15 +333,18 @@ def _difference(name: str, got: np.ndarray, want: np.ndarray) -> str:
         return f"`{name}` is the first returned value that differs: yours is {_fmt(got)}, the reference's {_fmt(want)}."
     index = np.unravel_index(int(np.argmax(gap)), gap.shape)
     where = index[0] if len(index) == 1 else index
-    return (f"`{name}` is the first returned value that differs, most at index {where}: "
-            f"yours is {_fmt(got[index])}, the reference's {_fmt(want[index])}.")
+    return (
+        f"`{name}` is the first returned value that differs, most at index {where}: "
+        f"yours is {_fmt(got[index])}, the reference's {_fmt(want[index])}."
+    )
 
 
 # --- The one routine ----------------------------------------------------------------------
 
 
-def judge_calls(exercise: Exercise, cases: Sequence[tuple], observations: Sequence[Observation], *,
-                flagged: Sequence[str] = ()) -> Verdict:
+def judge_calls(
+    exercise: Exercise, cases: Sequence[tuple], observations: Sequence[Observation], *, flagged: Sequence[str] = ()
+) -> Verdict:
     """The verdict on an exercise from what its calls did.
 
     Parameters
@@ -350,8 +365,11 @@ def judge_calls(exercise: Exercise, cases: Sequence[tuple], observations: Sequen
     if not observations:
         return Verdict(False, f"`{name}` was not called: the grader could not run it.", "failed")
     if any(seen.not_implemented for seen in observations):
-        return Verdict(False, f"`{name}` is not attempted yet: replace `raise NotImplementedError(...)` "
-                              f"with your code.", "not attempted")
+        return Verdict(
+            False,
+            f"`{name}` is not attempted yet: replace `raise NotImplementedError(...)` with your code.",
+            "not attempted",
+        )
     if len(observations) < len(cases):
         return Verdict(False, f"`{name}` stopped before every test case ran.", "failed")
     for args, seen in zip(cases, observations):
@@ -387,8 +405,10 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
 
     def case_text(args, got_value, want_parts) -> str:
         want = raw_wants[next(k for k, w in enumerate(wants) if w is want_parts)]
-        return (f"One failing case:\n  {call_text(exercise, args)}\n  expected:     {_named(returns, want)}\n"
-                f"  you returned: {_named(returns, got_value) if got_value is not None else 'None'}")
+        return (
+            f"One failing case:\n  {call_text(exercise, args)}\n  expected:     {_named(returns, want)}\n"
+            f"  you returned: {_named(returns, got_value) if got_value is not None else 'None'}"
+        )
 
     gots = []
     for args, got, want in zip(cases, returned, wants):
@@ -401,19 +421,29 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
     right = [_close(g, w) for g, w in zip(gots, wants)]
     n = _plural(len(cases), "test case")
     if all(right):
-        return Verdict(True, f"`{exercise.function_name}` matches the reference on {'all ' if len(cases) > 1 else ''}{n}.")
+        return Verdict(
+            True, f"`{exercise.function_name}` matches the reference on {'all ' if len(cases) > 1 else ''}{n}."
+        )
     if all(_close(g, w, loose=True) for g, w in zip(gots, wants)) and any(_low_precision(r, returns) for r in returned):
-        return Verdict(True, f"`{exercise.function_name}` is right to float32 rounding on {'all ' if len(cases) > 1 else ''}{n}: "
-                             f"you computed in float32 (as Keras does), the reference in float64, so the last digits differ.")
+        return Verdict(
+            True,
+            f"`{exercise.function_name}` is right to float32 rounding on {'all ' if len(cases) > 1 else ''}{n}: "
+            f"you computed in float32 (as Keras does), the reference in float64, so the last digits differ.",
+        )
     failing = [i for i, ok in enumerate(right) if not ok]
 
     if len(returns) > 1:
         for order in itertools.permutations(range(len(returns))):
             if list(order) != sorted(order) and all(_close([g[i] for i in order], w) for g, w in zip(gots, wants)):
                 i = failing[0]
-                return Verdict(False, f"Likely mistake: the values are right but in the wrong order: return "
-                                      f"({', '.join(returns)}).\n{case_text(cases[i], returned[i], wants[i])}",
-                               "mistake", "values returned in the wrong order", MISTAKE_CREDIT)
+                return Verdict(
+                    False,
+                    f"Likely mistake: the values are right but in the wrong order: return "
+                    f"({', '.join(returns)}).\n{case_text(cases[i], returned[i], wants[i])}",
+                    "mistake",
+                    "values returned in the wrong order",
+                    MISTAKE_CREDIT,
+                )
 
     # A mistake is named only when it explains the answer on every case.
     outputs = {}
@@ -422,36 +452,56 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
             outputs[mistake] = [_mistake_output(mistake, args, want, returns) for args, want in zip(cases, wants)]
         except Exception:
             continue
-    explaining = [m for m, outs in outputs.items()
-                  if all(_close(g, o) for g, o in zip(gots, outs)) and _tells(outs, failing)]
+    explaining = [
+        m for m, outs in outputs.items() if all(_close(g, o) for g, o in zip(gots, outs)) and _tells(outs, failing)
+    ]
     if explaining:
         chosen = explaining[0]
         others = [outs for m, outs in outputs.items() if m not in explaining]
+
         # show the case that tells this mistake apart from the most other mistakes
         def telling(i):
             return sum(not _close(gots[i], outs[i]) for outs in others)
+
         i = max(failing, key=telling)
-        return Verdict(False, f"Likely mistake: {chosen.why}\n{case_text(cases[i], returned[i], wants[i])}",
-                       "mistake", chosen.label, MISTAKE_CREDIT)
+        return Verdict(
+            False,
+            f"Likely mistake: {chosen.why}\n{case_text(cases[i], returned[i], wants[i])}",
+            "mistake",
+            chosen.label,
+            MISTAKE_CREDIT,
+        )
 
     for args, got, parts, want in zip(cases, returned, gots, wants):
         for part_name, g, w in zip(returns, parts, want):
             if g.shape != w.shape and w.shape == ():
-                return Verdict(False, f"`{part_name}` should be a single number, but it is an array of shape {g.shape}: "
-                                      f"did you forget to average it (np.mean)?\n{case_text(args, got, want)}")
+                return Verdict(
+                    False,
+                    f"`{part_name}` should be a single number, but it is an array of shape {g.shape}: "
+                    f"did you forget to average it (np.mean)?\n{case_text(args, got, want)}",
+                )
             if g.shape != w.shape:
-                return Verdict(False, f"`{part_name}` has shape {g.shape}, but the expected shape is {w.shape}.\n"
-                                      f"{case_text(args, got, want)}")
+                return Verdict(
+                    False,
+                    f"`{part_name}` has shape {g.shape}, but the expected shape is {w.shape}.\n"
+                    f"{case_text(args, got, want)}",
+                )
     i = failing[0]
     if not all(np.all(np.isfinite(g)) for g in gots[i]) and all(np.all(np.isfinite(w)) for w in wants[i]):
-        return Verdict(False, "Your result contains NaN or inf where the reference is finite: look for a division "
-                              f"by zero.\n{case_text(cases[i], returned[i], wants[i])}")
+        return Verdict(
+            False,
+            "Your result contains NaN or inf where the reference is finite: look for a division "
+            f"by zero.\n{case_text(cases[i], returned[i], wants[i])}",
+        )
     first = next(k for k, (g, w) in enumerate(zip(gots[i], wants[i])) if not _close([g], [w]))
     detail = _difference(returns[first], gots[i][first], wants[i][first])
     wrong_on = f"on {len(failing)} of the {len(cases)} test cases" if len(cases) > 1 else "on the test case"
-    return Verdict(False, f"The result differs from the reference {wrong_on}, and not in one of the usual ways: "
-                          f"compare your lines with the equations above. {detail}\n"
-                          f"{case_text(cases[i], returned[i], wants[i])}")
+    return Verdict(
+        False,
+        f"The result differs from the reference {wrong_on}, and not in one of the usual ways: "
+        f"compare your lines with the equations above. {detail}\n"
+        f"{case_text(cases[i], returned[i], wants[i])}",
+    )
 
 
 def _mistake_output(mistake: Mistake, args: tuple, want: list, returns: tuple) -> list:
@@ -487,7 +537,9 @@ def _explaining_mistake(exercise: Exercise, cases: Sequence[tuple], observations
             else:
                 if seen.raised is not None:  # a ZeroDivisionError where NumPy would give NaN or inf
                     parts = _as_parts(value, exercise.returns)
-                    fits = seen.raised.startswith("ZeroDivisionError") and not all(np.all(np.isfinite(p)) for p in parts)
+                    fits = seen.raised.startswith("ZeroDivisionError") and not all(
+                        np.all(np.isfinite(p)) for p in parts
+                    )
                 else:
                     got, _ = _split(seen.returned, exercise.returns)
                     fits = got is not None and _close(got, _as_parts(value, exercise.returns))
@@ -519,6 +571,7 @@ def _in_place(exercise: Exercise, observations: Sequence[Observation]) -> tuple[
         def call(*args):
             given = copy.deepcopy(tuple(args))
             return results(fn(*given), given)
+
         return call
 
     def widened(seen):
@@ -528,8 +581,11 @@ def _in_place(exercise: Exercise, observations: Sequence[Observation]) -> tuple[
         return dataclasses.replace(seen, returned=results(seen.returned, seen.args_after))
 
     judged = dataclasses.replace(
-        exercise, reference=on_copies(exercise.reference), returns=exercise.returns + tuple(exercise.params[i] for i in index),
-        mistakes=tuple(Mistake(on_copies(m.wrong), m.why) for m in exercise.mistakes))
+        exercise,
+        reference=on_copies(exercise.reference),
+        returns=exercise.returns + tuple(exercise.params[i] for i in index),
+        mistakes=tuple(Mistake(on_copies(m.wrong), m.why) for m in exercise.mistakes),
+    )
     return judged, [widened(seen) for seen in observations]
 
 
@@ -537,13 +593,17 @@ def _changed_message(exercise: Exercise, changed: list[str], args: tuple) -> str
     which = _listing(changed)
     inputs = "input" if len(changed) == 1 else "inputs"
     if exercise.mutates:
-        return (f"`{exercise.function_name}` changed its {inputs} {which} in place, but only "
-                f"{_listing([*exercise.mutates, *exercise.scratch])} are for it to overwrite: the caller still needs "
-                f"{which} as {'it was' if len(changed) == 1 else 'they were'}."
-                f"\nOn this call:\n  {call_text(exercise, args)}")
-    return (f"`{exercise.function_name}` changed its {inputs} {which} in place (for example with `-=`, `+=` or "
-            f"`x[i] = ...`). The caller still needs those arrays as they were: write `theta = theta - ...`, which "
-            f"makes a new array, or work on a copy (`x = theta.copy()`).\nOn this call:\n  {call_text(exercise, args)}")
+        return (
+            f"`{exercise.function_name}` changed its {inputs} {which} in place, but only "
+            f"{_listing([*exercise.mutates, *exercise.scratch])} are for it to overwrite: the caller still needs "
+            f"{which} as {'it was' if len(changed) == 1 else 'they were'}."
+            f"\nOn this call:\n  {call_text(exercise, args)}"
+        )
+    return (
+        f"`{exercise.function_name}` changed its {inputs} {which} in place (for example with `-=`, `+=` or "
+        f"`x[i] = ...`). The caller still needs those arrays as they were: write `theta = theta - ...`, which "
+        f"makes a new array, or work on a copy (`x = theta.copy()`).\nOn this call:\n  {call_text(exercise, args)}"
+    )
 
 
 # --- Observing calls ----------------------------------------------------------------------
@@ -582,9 +642,11 @@ def _code_names(code: types.CodeType) -> set:
 
 
 def _forbidden_message(exercise: Exercise, names: Sequence[str]) -> str:
-    return (f"`{exercise.function_name}` uses {_listing(list(dict.fromkeys(names)))} from the course library, so it "
-            f"returns the course's own answer. That is a fine way to get the numbers, but this exercise is about "
-            f"writing the math yourself: please use NumPy operations instead.")
+    return (
+        f"`{exercise.function_name}` uses {_listing(list(dict.fromkeys(names)))} from the course library, so it "
+        f"returns the course's own answer. That is a fine way to get the numbers, but this exercise is about "
+        f"writing the math yourself: please use NumPy operations instead."
+    )
 
 
 def forbidden_use(exercise: Exercise, fn: Callable) -> list[str]:
@@ -627,15 +689,19 @@ def forbidden_in_source(exercise: Exercise, tree) -> list[str]:
     import ast
 
     banned = set(exercise.forbidden) | _ALWAYS_FORBIDDEN
-    aliases = {}
+    aliases, own = {}, set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[-1]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own.add(node.name)  # the learner's own clip_by_global_norm is not the library's
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            own.add(node.id)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            original = aliases.get(node.id, node.id)
+            original = aliases.get(node.id, node.id if node.id not in own else None)
             if original in banned:
                 found.append(original)
         elif isinstance(node, ast.Attribute) and node.attr in banned:
@@ -649,8 +715,12 @@ def forbidden_in_source(exercise: Exercise, tree) -> list[str]:
 def run_check(exercise: Exercise, fn: Callable, seed: int = CHECK_SEED) -> Verdict:
     """Judge ``fn`` on the exercise's cases; never raises because of what ``fn`` does."""
     if not callable(fn):
-        return Verdict(False, f"Pass the function itself, as in check_{exercise.function_name}({exercise.function_name}); "
-                              f"got {type(fn).__name__}.", "missing")
+        return Verdict(
+            False,
+            f"Pass the function itself, as in check_{exercise.function_name}({exercise.function_name}); "
+            f"got {type(fn).__name__}.",
+            "missing",
+        )
     flagged = forbidden_use(exercise, fn)
     cases = exercise.cases(seed)
     return judge_calls(exercise, cases, [] if flagged else observe(fn, cases), flagged=flagged)
@@ -690,9 +760,18 @@ def points(exercise: Exercise, verdict: Verdict) -> float:
     return round(exercise.points * verdict.share * 2) / 2
 
 
-def define(grade_id: str, reference: Callable, make_cases: Callable, mistakes: Sequence, *, points: int = 1,
-           returns: tuple = ("result",), forbidden: Sequence[str] = (), forbidden_objects: Sequence = (),
-           lesson: str = "") -> Exercise:
+def define(
+    grade_id: str,
+    reference: Callable,
+    make_cases: Callable,
+    mistakes: Sequence,
+    *,
+    points: int = 1,
+    returns: tuple = ("result",),
+    forbidden: Sequence[str] = (),
+    forbidden_objects: Sequence = (),
+    lesson: str = "",
+) -> Exercise:
     """An :class:`Exercise` whose function name is the reference's (less a leading underscore);
     ``mistakes`` are ``(wrong_function, why)`` pairs."""
     return Exercise(

@@ -59,13 +59,15 @@ class _Strip(ast.NodeTransformer):
     def visit_FunctionDef(self, node):
         owner = self.inside[-1] if self.inside else None
         dunder = node.name.startswith("__") and node.name.endswith("__")
-        moves = node.name == "init" or "step" in node.name or "update" in node.name
-        if node.name in self.names or (owner in self.names and moves and not dunder):
+        # what takes or prepares a step; a schedule's __call__ is its whole answer
+        moves = node.name in ("init", "__call__") or "step" in node.name or "update" in node.name
+        if node.name in self.names or (owner in self.names and moves and (not dunder or node.name == "__call__")):
             what = f"{owner}.{node.name}" if owner else node.name
             message = f"{what} is not available while your work is graded: this exercise asks you to write it yourself."
             doc = [node.body[0]] if node.body and isinstance(node.body[0], ast.Expr) else []
-            node.body = doc + [ast.Raise(exc=ast.Call(ast.Name("RuntimeError", ast.Load()), [ast.Constant(message)], []),
-                                         cause=None)]
+            node.body = doc + [
+                ast.Raise(exc=ast.Call(ast.Name("RuntimeError", ast.Load()), [ast.Constant(message)], []), cause=None)
+            ]
         return node
 
     visit_AsyncFunctionDef = visit_FunctionDef
