@@ -137,11 +137,15 @@ def _lab(rest: list[str], env: dict) -> int:
     if not any(a.startswith(("--notebook-dir", "--ServerApp.root_dir")) for a in rest):
         copied, updated = learner_copies()
         if copied:
-            print(f"Your own copies of {', '.join(n[:2] for n in copied)} are in {MINE.name}/ (git ignores them, so "
-                  f"`git pull` never conflicts with your work). The solutions are in notebooks/.")
+            print(
+                f"Your own copies of {', '.join(n[:2] for n in copied)} are in {MINE.name}/ (git ignores them, so "
+                f"`git pull` never conflicts with your work). The solutions are in notebooks/."
+            )
         for name in updated:
-            print(f"Lesson {name} was updated since your copy was made; `python3 course.py reset {name[:2]}` "
-                  f"gets the new version (yours is kept in {MINE.name}/.backup/).")
+            print(
+                f"Lesson {name} was updated since your copy was made; `python3 course.py reset {name[:2]}` "
+                f"gets the new version (yours is kept in {MINE.name}/.backup/)."
+            )
     command = _lab_command(rest)
     if os.name == "posix":
         # Become JupyterLab: a signal sent to this process (Ctrl+C, a test's terminate) reaches the

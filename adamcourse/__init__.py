@@ -33,20 +33,48 @@ from adamcourse.optimizers import (
     debias,
     ema,
 )
-from adamcourse.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay
 from adamcourse.running import Trajectory, compare, run, run_minibatch
+from adamcourse.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay
 
 __version__ = "0.1.0"
 
 __all__ = [
     # optimizers and the helpers Adam is built from
-    "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "AdamW", "Optimizer", "ema", "debias",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "ema",
+    "debias",
     # what practice adds: schedules for lr, clipping (l2= and global_clipnorm= are optimizer options)
-    "Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "LinearWarmup", "clip_by_global_norm",
+    "Schedule",
+    "Constant",
+    "StepDecay",
+    "ExponentialDecay",
+    "CosineDecay",
+    "LinearWarmup",
+    "clip_by_global_norm",
     # objectives and problems
-    "Objective", "MinibatchProblem", "OBJECTIVES", "get_objective", "bowl", "ravine", "rosenbrock",
-    "beale", "saddle", "himmelblau", "sigmoid_neuron", "linear_regression", "logistic_regression",
+    "Objective",
+    "MinibatchProblem",
+    "OBJECTIVES",
+    "get_objective",
+    "bowl",
+    "ravine",
+    "rosenbrock",
+    "beale",
+    "saddle",
+    "himmelblau",
+    "sigmoid_neuron",
+    "linear_regression",
+    "logistic_regression",
     "sparse_features",
     # runs
-    "Trajectory", "run", "run_minibatch", "compare",
+    "Trajectory",
+    "run",
+    "run_minibatch",
+    "compare",
 ]

@@ -87,13 +87,17 @@ def _with_still(html: str, still_base64: str | None) -> str:
         f'  <p id="_anim_img{key}_still" style="margin:0.2em 0;font-size:90%;color:#555">{_STILL_NOTE}</p>',
         1,
     )
-    html = html.replace('<div class="anim-controls">', f'<div class="anim-controls" id="_anim_img{key}_controls" style="display:none">', 1)
+    html = html.replace(
+        '<div class="anim-controls">',
+        f'<div class="anim-controls" id="_anim_img{key}_controls" style="display:none">',
+        1,
+    )
     reveal = (
-        "<script language=\"javascript\">\n  (function() {\n"
-        f"    var note = document.getElementById(\"_anim_img{key}_still\");\n"
+        '<script language="javascript">\n  (function() {\n'
+        f'    var note = document.getElementById("_anim_img{key}_still");\n'
         "    if (note) { note.remove(); }\n"
-        f"    var controls = document.getElementById(\"_anim_img{key}_controls\");\n"
-        "    if (controls) { controls.style.display = \"\"; }\n"
+        f'    var controls = document.getElementById("_anim_img{key}_controls");\n'
+        '    if (controls) { controls.style.display = ""; }\n'
         "  })()\n</script>\n"
     )
     return html + reveal
@@ -148,11 +152,15 @@ class Race:
         # notebook, and lines at every band doubled a frame's size (to 26 kB).
         plotting.contour(objective, *self.trajectories, ax=ax, **{"levels": 20, "edges": 3, "legend": False, **kwargs})
         # contour drew the full paths; the race replaces them with growing ones.
-        full_paths = [line for line in ax.lines if line.get_label() in {plotting.legend_label(tr) for tr in self.trajectories}]
+        full_paths = [
+            line for line in ax.lines if line.get_label() in {plotting.legend_label(tr) for tr in self.trajectories}
+        ]
         self.lines = full_paths[: len(self.trajectories)]
         self.heads = []
         for line in self.lines:
-            (head,) = ax.plot([], [], marker="o", markersize=8, color=line.get_color(), markeredgecolor="black", zorder=6)
+            (head,) = ax.plot(
+                [], [], marker="o", markersize=8, color=line.get_color(), markeredgecolor="black", zorder=6
+            )
             self.heads.append(head)
         # The static end markers would give the result away before the race ends.
         for line in list(ax.lines):
@@ -160,8 +168,15 @@ class Race:
                 line.remove()
         # The legend sits in a strip under the axes (never over a path) and never changes.
         handles = [*self.lines, *[line for line in ax.lines if line.get_label() in ("minimum", "minima")]]
-        self.legend = self.figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), frameon=False,
-                                         borderaxespad=0.3, handlelength=1.8, columnspacing=1.0)
+        self.legend = self.figure.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=min(len(handles), 3),
+            frameon=False,
+            borderaxespad=0.3,
+            handlelength=1.8,
+            columnspacing=1.0,
+        )
         self.axes = ax
         self._html: str | None = None
         # What a frame draws: the moving artists and whatever lies above them

@@ -40,7 +40,10 @@ RULES = [
     (
         "RMSProp",
         "AdaGrad with a leaky average: old gradients fade",
-        [r"$v_t = \beta\, v_{t-1} + (1-\beta)\, g_t^2$", r"$\theta_t = \theta_{t-1} - \alpha\, g_t \,/\, (\sqrt{v_t} + \epsilon)$"],
+        [
+            r"$v_t = \beta\, v_{t-1} + (1-\beta)\, g_t^2$",
+            r"$\theta_t = \theta_{t-1} - \alpha\, g_t \,/\, (\sqrt{v_t} + \epsilon)$",
+        ],
         optimizers.RMSProp._update,
     ),
     (
@@ -98,16 +101,21 @@ def figure():
     fig = plt.figure(figsize=(11.69, 8.27))
     fig.text(0.03, 0.965, "adamcourse cheat sheet: the update rules", fontsize=17, weight="bold", va="top")
     fig.text(
-        0.03, 0.925,
+        0.03,
+        0.925,
         r"$g_t$ = gradient at step $t$ (t counts from 1)    $\alpha$ = lr    $\epsilon$ = eps    "
         r"$\beta, \beta_1, \beta_2$ = fraction of the old average kept    code: adamcourse/optimizers.py",
-        fontsize=9.5, va="top", color="0.25",
+        fontsize=9.5,
+        va="top",
+        color="0.25",
     )
     fig.text(
-        0.63, 0.965,
-        "helpers:  ema(avg, x, beta) = beta*avg + (1-beta)*x\n"
-        "          debias(avg, beta, t) = avg / (1 - beta**t)",
-        family="monospace", fontsize=8.5, va="top",
+        0.63,
+        0.965,
+        "helpers:  ema(avg, x, beta) = beta*avg + (1-beta)*x\n          debias(avg, beta, t) = avg / (1 - beta**t)",
+        family="monospace",
+        fontsize=8.5,
+        va="top",
     )
     # Each row is as tall as its equations or its code, whichever needs more.
     eq_start, eq_step, code_step, pad = 0.062, 0.026, 0.0142, 0.007
@@ -137,7 +145,9 @@ def render(path: str | Path) -> Path:
 
     path = Path(path)
     if path.suffix.lower() not in {".png", ".pdf", ".svg"}:
-        raise ValueError(f"the cheat sheet can be written as .png, .pdf or .svg, not {path.suffix or 'no extension'}: {path}")
+        raise ValueError(
+            f"the cheat sheet can be written as .png, .pdf or .svg, not {path.suffix or 'no extension'}: {path}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context({"figure.dpi": 100}):
         fig = figure()

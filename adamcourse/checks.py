@@ -19,7 +19,7 @@ explains your answer on every case.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from adamcourse.exercises import EXERCISES, exercise, reference
 from adamcourse.exercises.engine import CHECK_SEED, Exercise, Verdict, feedback
@@ -27,10 +27,35 @@ from adamcourse.exercises.engine import check as _check
 from adamcourse.exercises.engine import forbidden_use as _forbidden_names
 from adamcourse.exercises.engine import run_check as _run_check
 
-__all__ = ["EXERCISES", "Exercise", "Verdict", "CHECK_SEED", "run_check", "check", "reference", "forbidden_use",
-           "feedback",
-           "check_gradient_step", "check_numerical_gradient", "check_minibatch_gradient", "check_shrink_factor", "check_ema_update", "check_momentum_step", "check_adagrad_step", "check_adagrad_step_sizes", "check_rmsprop_step", "check_debias_average", "check_adam_step", "check_keras_step_size", "check_tuned_adagrad",
-           "check_adamw_step", "check_warmup_cosine", "check_clip_by_global_norm", "check_bytes_per_step", "check_adam_step_"]
+__all__ = [
+    "EXERCISES",
+    "Exercise",
+    "Verdict",
+    "CHECK_SEED",
+    "run_check",
+    "check",
+    "reference",
+    "forbidden_use",
+    "feedback",
+    "check_gradient_step",
+    "check_numerical_gradient",
+    "check_minibatch_gradient",
+    "check_shrink_factor",
+    "check_ema_update",
+    "check_momentum_step",
+    "check_adagrad_step",
+    "check_adagrad_step_sizes",
+    "check_rmsprop_step",
+    "check_debias_average",
+    "check_adam_step",
+    "check_keras_step_size",
+    "check_tuned_adagrad",
+    "check_adamw_step",
+    "check_warmup_cosine",
+    "check_clip_by_global_norm",
+    "check_bytes_per_step",
+    "check_adam_step_",
+]
 
 
 def run_check(name: str | Exercise, fn: Callable, seed: int = CHECK_SEED) -> Verdict:
@@ -47,7 +72,6 @@ def forbidden_use(name: str | Exercise, fn: Callable) -> str | None:
     """If ``fn`` calls the library's answer to the exercise, the message that says so; otherwise None."""
     found = _forbidden_names(exercise(name), fn)
     return _run_check(exercise(name), fn).message if found else None
-
 
 
 def check_gradient_step(gradient_step):

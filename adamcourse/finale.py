@@ -280,7 +280,9 @@ def train(
     return Run(name, history, progress.seconds, batch_size, model)
 
 
-def compare(optimizers: dict, data: MNIST, *, epochs: int, batch_size: int = 60, seed: int = 0, **kwargs) -> dict[str, Run]:
+def compare(
+    optimizers: dict, data: MNIST, *, epochs: int, batch_size: int = 60, seed: int = 0, **kwargs
+) -> dict[str, Run]:
     """Train one CNN per optimizer (same seed, same data, same batches); returns ``{name: Run}``."""
     return {
         name: train(name, optimizer, data, epochs=epochs, batch_size=batch_size, seed=seed, **kwargs)
@@ -334,8 +336,12 @@ def plot_curves(runs: dict[str, Run], axes=None):
 
     if axes is None:
         _, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
-    panels = [("loss", "training loss"), ("val_loss", "validation loss"), ("accuracy", "training accuracy"),
-              ("val_accuracy", "validation accuracy")]
+    panels = [
+        ("loss", "training loss"),
+        ("val_loss", "validation loss"),
+        ("accuracy", "training accuracy"),
+        ("val_accuracy", "validation accuracy"),
+    ]
     for row, (ax, (key, title)) in enumerate(zip(np.ravel(axes), panels)):
         for run in runs.values():
             epochs = np.arange(1, len(run.history[key]) + 1)

@@ -36,8 +36,8 @@ import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
 from adamcourse import optimizers as numpy_optimizers  # noqa: E402
-from adamcourse.optimizers import debias, ema  # noqa: E402
 from adamcourse import schedules as numpy_schedules  # noqa: E402
+from adamcourse.optimizers import debias, ema  # noqa: E402
 
 __all__ = [
     "CourseOptimizer",
@@ -226,7 +226,9 @@ class CourseAdaGrad(CourseOptimizer):
     numpy_class = numpy_optimizers.AdaGrad
     hyperparameters = ("eps", "initial_accumulator", "eps_inside_sqrt")
 
-    def __init__(self, learning_rate=0.01, eps=1e-8, initial_accumulator=0.0, eps_inside_sqrt=False, name=None, **kwargs):
+    def __init__(
+        self, learning_rate=0.01, eps=1e-8, initial_accumulator=0.0, eps_inside_sqrt=False, name=None, **kwargs
+    ):
         hyper = dict(eps=eps, initial_accumulator=initial_accumulator, eps_inside_sqrt=eps_inside_sqrt)
         super().__init__(learning_rate, hyper, name=name, **kwargs)
 
@@ -323,10 +325,20 @@ class CourseAdam(CourseOptimizer):
     hyperparameters = ("beta1", "beta2", "eps", "eps_hat", "amsgrad", "bias_correction")
 
     def __init__(
-        self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False, amsgrad=False, name=None,
-        bias_correction=True, **kwargs
+        self,
+        learning_rate=0.001,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        eps_hat=False,
+        amsgrad=False,
+        name=None,
+        bias_correction=True,
+        **kwargs,
     ):
-        hyper = dict(beta1=beta1, beta2=beta2, eps=eps, eps_hat=eps_hat, amsgrad=amsgrad, bias_correction=bias_correction)
+        hyper = dict(
+            beta1=beta1, beta2=beta2, eps=eps, eps_hat=eps_hat, amsgrad=amsgrad, bias_correction=bias_correction
+        )
         super().__init__(learning_rate, hyper, name=name, **kwargs)
 
     @property
@@ -491,14 +503,21 @@ def to_keras_schedule(schedule):
             schedule.lr, schedule.decay_steps, schedule.decay_rate, staircase=schedule.staircase
         )
     if isinstance(schedule, s.StepDecay):
-        return keras.optimizers.schedules.PiecewiseConstantDecay([b - 1 for b in schedule.boundaries], list(schedule.values))
+        return keras.optimizers.schedules.PiecewiseConstantDecay(
+            [b - 1 for b in schedule.boundaries], list(schedule.values)
+        )
     if isinstance(schedule, s.CosineDecay):
-        return keras.optimizers.schedules.CosineDecay(schedule.lr, schedule.decay_steps, alpha=schedule.min_lr / schedule.lr)
+        return keras.optimizers.schedules.CosineDecay(
+            schedule.lr, schedule.decay_steps, alpha=schedule.min_lr / schedule.lr
+        )
     if isinstance(schedule, s.LinearWarmup) and isinstance(schedule.then, s.CosineDecay):
         cosine = schedule.then
         return keras.optimizers.schedules.CosineDecay(
-            schedule.start_lr, cosine.decay_steps, alpha=cosine.min_lr / cosine.lr,
-            warmup_target=cosine.lr, warmup_steps=schedule.steps,
+            schedule.start_lr,
+            cosine.decay_steps,
+            alpha=cosine.min_lr / cosine.lr,
+            warmup_target=cosine.lr,
+            warmup_steps=schedule.steps,
         )
     if isinstance(schedule, s.LinearWarmup):
         return CourseLinearWarmup(schedule.steps, to_keras_schedule(schedule.then), schedule.start_lr)

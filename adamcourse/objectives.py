@@ -10,8 +10,8 @@ SGD's noise and batch size can be shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
@@ -110,7 +110,13 @@ def _bowl_grad(p):
 
 
 bowl = _objective(
-    "bowl", _bowl_f, _bowl_grad, ((-1.0, 1.0), (-1.0, 1.0)), [[0.0, 0.0]], 0.0, [0.8, 0.6],
+    "bowl",
+    _bowl_f,
+    _bowl_grad,
+    ((-1.0, 1.0), (-1.0, 1.0)),
+    [[0.0, 0.0]],
+    0.0,
+    [0.8, 0.6],
     description="x**2 + y**2: a round bowl, the same curvature in every direction.",
 )
 
@@ -128,7 +134,13 @@ def _ravine_grad(p):
 
 
 ravine = _objective(
-    "ravine", _ravine_f, _ravine_grad, ((-6.0, 2.0), (-3.0, 3.0)), [[0.0, 0.0]], 0.0, [-5.0, -2.0],
+    "ravine",
+    _ravine_f,
+    _ravine_grad,
+    ((-6.0, 2.0), (-3.0, 3.0)),
+    [[0.0, 0.0]],
+    0.0,
+    [-5.0, -2.0],
     description="0.1 x**2 + 2 y**2: steep across, shallow along; one lr cannot suit both directions.",
 )
 
@@ -144,7 +156,13 @@ def _rosenbrock_grad(p):
 
 
 rosenbrock = _objective(
-    "rosenbrock", _rosenbrock_f, _rosenbrock_grad, ((-2.0, 2.0), (-1.0, 3.0)), [[1.0, 1.0]], 0.0, [-1.5, 2.0],
+    "rosenbrock",
+    _rosenbrock_f,
+    _rosenbrock_grad,
+    ((-2.0, 2.0), (-1.0, 3.0)),
+    [[1.0, 1.0]],
+    0.0,
+    [-1.5, 2.0],
     log_scale=True,
     description="(1-x)**2 + 100 (y-x**2)**2: a curved, flat-bottomed valley; easy to find, slow to follow.",
 )
@@ -168,7 +186,13 @@ def _beale_grad(p):
 
 
 beale = _objective(
-    "beale", _beale_f, _beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), [[3.0, 0.5]], 0.0, [1.0, 1.5],
+    "beale",
+    _beale_f,
+    _beale_grad,
+    ((-4.5, 4.5), (-4.5, 4.5)),
+    [[3.0, 0.5]],
+    0.0,
+    [1.0, 1.5],
     log_scale=True,
     description="Beale's function: flat plateaus and sharp ridges, gradients from 1e-3 to 1e5.",
 )
@@ -185,7 +209,13 @@ def _saddle_grad(p):
 
 
 saddle = _objective(
-    "saddle", _saddle_f, _saddle_grad, ((-1.5, 1.5), (-1.5, 1.5)), [[0.0, 1.0], [0.0, -1.0]], -0.25, [-1.0, 1e-3],
+    "saddle",
+    _saddle_f,
+    _saddle_grad,
+    ((-1.5, 1.5), (-1.5, 1.5)),
+    [[0.0, 1.0], [0.0, -1.0]],
+    -0.25,
+    [-1.0, 1e-3],
     description="x**2 + y**4/4 - y**2/2: a saddle point at the origin between two minima; "
     "starting almost on the ridge, the gradient that leads away is tiny.",
 )
@@ -203,8 +233,13 @@ def _himmelblau_grad(p):
 
 
 himmelblau = _objective(
-    "himmelblau", _himmelblau_f, _himmelblau_grad, ((-5.0, 5.0), (-5.0, 5.0)),
-    [[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]], 0.0, [0.0, 0.0],
+    "himmelblau",
+    _himmelblau_f,
+    _himmelblau_grad,
+    ((-5.0, 5.0), (-5.0, 5.0)),
+    [[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]],
+    0.0,
+    [0.0, 0.0],
     log_scale=True,
     description="Himmelblau's function: four equal minima; which one you reach depends on the path.",
 )
@@ -243,7 +278,13 @@ _NEURON_W = (_logit(SIGMOID_Y[1]) - _logit(SIGMOID_Y[0])) / (SIGMOID_X[1] - SIGM
 _NEURON_B = _logit(SIGMOID_Y[0]) - _NEURON_W * SIGMOID_X[0]
 
 sigmoid_neuron = _objective(
-    "sigmoid_neuron", _neuron_f, _neuron_grad, ((-6.0, 6.0), (-6.0, 6.0)), [[_NEURON_W, _NEURON_B]], 0.0, [-4.0, -4.0],
+    "sigmoid_neuron",
+    _neuron_f,
+    _neuron_grad,
+    ((-6.0, 6.0), (-6.0, 6.0)),
+    [[_NEURON_W, _NEURON_B]],
+    0.0,
+    [-4.0, -4.0],
     description="One sigmoid neuron (w, b) fitted to (0.5, 0.2) and (2.5, 0.9) by squared error; "
     "from (-4, -4) the neuron is saturated and the loss surface is a plateau.",
 )
@@ -314,10 +355,18 @@ class MinibatchProblem:
     def as_objective(self) -> Objective:
         """The full-data loss as a 2-D :class:`Objective` (two-parameter problems only)."""
         if self.bounds is None:
-            raise ValueError(f"{self.name} has {len(self.start)} parameters; only 2-parameter problems can be drawn as contours.")
+            raise ValueError(
+                f"{self.name} has {len(self.start)} parameters; only 2-parameter problems can be drawn as contours."
+            )
         return _objective(
-            self.name, lambda p: self.loss(p), lambda p: self.grad(p), self.bounds,
-            [self.solution], float(self.loss(self.solution)), self.start, description=self.description,
+            self.name,
+            lambda p: self.loss(p),
+            lambda p: self.grad(p),
+            self.bounds,
+            [self.solution],
+            float(self.loss(self.solution)),
+            self.start,
+            description=self.description,
         )
 
 
@@ -337,7 +386,9 @@ def _line_grad(p, X, y):
     return np.stack([np.mean(residual * X[:, 0], axis=-1), np.mean(residual, axis=-1)])
 
 
-def linear_regression(n: int = 200, w: float = 2.0, b: float = -1.0, noise: float = 0.5, seed: int = 0) -> MinibatchProblem:
+def linear_regression(
+    n: int = 200, w: float = 2.0, b: float = -1.0, noise: float = 0.5, seed: int = 0
+) -> MinibatchProblem:
     """Fit ``y = w x + b`` to ``n`` noisy points by mean squared error / 2.
 
     The parameters are ``np.array([w, b])``; ``solution`` is the least-squares fit.
@@ -358,7 +409,13 @@ def linear_regression(n: int = 200, w: float = 2.0, b: float = -1.0, noise: floa
     A = np.stack([x, np.ones(n)], axis=1)
     solution = np.linalg.lstsq(A, y, rcond=None)[0]
     return MinibatchProblem(
-        "linear_regression", x[:, None], y, np.array([-2.0, 3.0]), solution, _line_loss, _line_grad,
+        "linear_regression",
+        x[:, None],
+        y,
+        np.array([-2.0, 3.0]),
+        solution,
+        _line_loss,
+        _line_grad,
         bounds=((-3.0, 5.0), (-4.0, 4.0)),
         description=f"Fit a line to {n} noisy points (true w={w}, b={b}).",
     )
@@ -393,7 +450,13 @@ def logistic_regression(n: int = 200, w: float = 3.0, b: float = 0.5, seed: int 
     x = rng.normal(size=n)
     y = (rng.random(n) < _sigmoid(w * x + b)).astype(float)
     problem = MinibatchProblem(
-        "logistic_regression", x[:, None], y, np.array([-2.0, -2.0]), np.zeros(2), _logistic_loss, _logistic_grad,
+        "logistic_regression",
+        x[:, None],
+        y,
+        np.array([-2.0, -2.0]),
+        np.zeros(2),
+        _logistic_loss,
+        _logistic_grad,
         bounds=((-3.0, 7.0), (-4.0, 4.0)),
         description=f"Logistic regression on {n} points (true w={w}, b={b}).",
     )
@@ -451,7 +514,9 @@ def sparse_features(
         Standard deviation of the noise added to ``y``.
     seed : int
     """
-    rare_count = validation.whole("sparse_features", "rare_count", rare_count, f"n={n} examples.", smallest=1, largest=n)
+    rare_count = validation.whole(
+        "sparse_features", "rare_count", rare_count, f"n={n} examples.", smallest=1, largest=n
+    )
     rng = np.random.default_rng(seed)
     frequent = rng.random((n, n_frequent)) < 0.5
     rare = np.zeros((n, n_rare), dtype=bool)
@@ -463,7 +528,13 @@ def sparse_features(
     y = X @ np.ones(d) + noise * rng.normal(size=n)
     solution = np.linalg.lstsq(X, y, rcond=None)[0]
     return MinibatchProblem(
-        "sparse_features", X, y, np.zeros(d), solution, _dense_loss, _dense_grad,
+        "sparse_features",
+        X,
+        y,
+        np.zeros(d),
+        solution,
+        _dense_loss,
+        _dense_grad,
         description=(
             f"{n_frequent} frequent features (on in 50% of examples) and {n_rare} rare ones "
             f"(each on in {rare_count} of {n} examples); all true weights 1."

@@ -30,15 +30,16 @@ from __future__ import annotations
 import difflib
 import math
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, ClassVar, Literal, Mapping, Union
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from adamcourse import validation
 
-Params = Union[np.ndarray, Mapping[str, np.ndarray]]
-LearningRate = Union[float, Callable[[int], float]]  # a number, or a schedule: see adamcourse.schedules
+Params = np.ndarray | Mapping[str, np.ndarray]
+LearningRate = float | Callable[[int], float]  # a number, or a schedule: see adamcourse.schedules
 
 __all__ = [
     "ema",
@@ -272,7 +273,9 @@ def clip_by_global_norm(grads: Params, max_norm: float, *, eps: float = 0.0) -> 
     owner = "clip_by_global_norm"
     leaves = _leaves(grads, "grads", owner)
     max_norm = validation.positive(owner, "max_norm", max_norm, "Try max_norm=1.0.")
-    eps = validation.non_negative(owner, "eps", eps, "Use eps=0 (Keras' global_clipnorm) or eps=1e-6 (PyTorch's clip_grad_norm_).")
+    eps = validation.non_negative(
+        owner, "eps", eps, "Use eps=0 (Keras' global_clipnorm) or eps=1e-6 (PyTorch's clip_grad_norm_)."
+    )
     clipped, norm = _clip_leaves(leaves, max_norm, eps, owner)
     return _rebuild(clipped), norm
 
@@ -361,7 +364,9 @@ class Optimizer:
         self._set("l2", validation.non_negative(self._owner, "l2", self.l2, "Try l2=1e-4, or 0 for none."))
         if self.global_clipnorm is not None:
             hint = "Try global_clipnorm=1.0, or None for no clipping."
-            self._set("global_clipnorm", validation.positive(self._owner, "global_clipnorm", self.global_clipnorm, hint))
+            self._set(
+                "global_clipnorm", validation.positive(self._owner, "global_clipnorm", self.global_clipnorm, hint)
+            )
 
     def _lr_at(self, t: int) -> float:
         """The step size of update ``t`` (counted from 1): ``lr``, or ``lr(t - 1)`` for a schedule.
@@ -410,7 +415,9 @@ class Optimizer:
         """The state before the first step: ``t = 0`` and every slot at its start value."""
         leaves = _leaves(params, "params", self._owner)
         self._check_precision(leaves)
-        slots = {name: _rebuild({k: self._init_slot(name, p) for k, p in leaves.items()}) for name in self._slot_names()}
+        slots = {
+            name: _rebuild({k: self._init_slot(name, p) for k, p in leaves.items()}) for name in self._slot_names()
+        }
         return self.State(t=0, **slots)
 
     def step(self, params: Params, grads: Params, state):
@@ -866,7 +873,9 @@ class AdaGrad(Optimizer):
         self._set("eps", validation.positive("AdaGrad", "eps", self.eps, "Try eps=1e-8."))
         self._set(
             "initial_accumulator",
-            validation.non_negative("AdaGrad", "initial_accumulator", self.initial_accumulator, "Try 0.0 (paper) or 0.1 (Keras)."),
+            validation.non_negative(
+                "AdaGrad", "initial_accumulator", self.initial_accumulator, "Try 0.0 (paper) or 0.1 (Keras)."
+            ),
         )
         self._set("eps_inside_sqrt", validation.flag("AdaGrad", "eps_inside_sqrt", self.eps_inside_sqrt))
 
@@ -882,7 +891,12 @@ class AdaGrad(Optimizer):
         """``lr / (sqrt(v) + eps)`` per parameter, what multiplies its gradient (``lr / sqrt(v + eps)``
         with ``eps_inside_sqrt``); NaN while ``v`` is 0. See :meth:`Optimizer.step_size`."""
         t = self._updates_made(state)
-        return _map(lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt), state.v, "state.v", self._owner)
+        return _map(
+            lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt),
+            state.v,
+            "state.v",
+            self._owner,
+        )
 
     @property
     def step_size_formula(self) -> str:
@@ -960,7 +974,12 @@ class RMSProp(Optimizer):
         """``lr / (sqrt(v) + eps)`` per parameter, what multiplies its gradient (``lr / sqrt(v + eps)``
         with ``eps_inside_sqrt``); NaN while ``v`` is 0. See :meth:`Optimizer.step_size`."""
         t = self._updates_made(state)
-        return _map(lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt), state.v, "state.v", self._owner)
+        return _map(
+            lambda v: _per_parameter_lr(self._lr_at(t), v, self.eps, self.eps_inside_sqrt),
+            state.v,
+            "state.v",
+            self._owner,
+        )
 
     @property
     def step_size_formula(self) -> str:
@@ -1090,7 +1109,9 @@ class Adam(Optimizer):
             return _map(lambda a: _per_parameter_lr(self._lr_at(t), a, self.eps), v, "state.v", self._owner)
         # Keras' form equals the paper's with eps / sqrt(1 - beta2**t) in place of eps.
         eps = self.eps / math.sqrt(1 - self.beta2**t) if self.eps_hat else self.eps
-        return _map(lambda a: _per_parameter_lr(self._lr_at(t), debias(a, self.beta2, t), eps), v, "state.v", self._owner)
+        return _map(
+            lambda a: _per_parameter_lr(self._lr_at(t), debias(a, self.beta2, t), eps), v, "state.v", self._owner
+        )
 
     @property
     def step_size_formula(self) -> str:
@@ -1135,7 +1156,10 @@ class AdamW(Adam):
 
     def __post_init__(self):
         super().__post_init__()
-        self._set("weight_decay", validation.non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."))
+        self._set(
+            "weight_decay",
+            validation.non_negative("AdamW", "weight_decay", self.weight_decay, "Try weight_decay=0.01."),
+        )
         if self.l2 and self.weight_decay:
             raise ValueError(
                 f"AdamW: l2={self.l2!r} and weight_decay={self.weight_decay!r} are two ways to shrink the weights; "

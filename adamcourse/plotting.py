@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -189,7 +190,9 @@ def trajectory_styles(*items: Any) -> list[dict]:
         k = seen.get(color, 0)
         seen[color] = k + 1
         width = 2.0 if n == 1 else _WIDEST - (_WIDEST - _THINNEST) * i / (n - 1)
-        styles.append({"color": _shade(color, k), "linestyle": _LINESTYLES[k % len(_LINESTYLES)], "linewidth": round(width, 2)})
+        styles.append(
+            {"color": _shade(color, k), "linestyle": _LINESTYLES[k % len(_LINESTYLES)], "linewidth": round(width, 2)}
+        )
     return styles
 
 
@@ -216,7 +219,11 @@ COURSE_STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "lines.linewidth": 2.0,
-    "axes.prop_cycle": plt.cycler(color=[PALETTE[c] for c in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black")]),
+    "axes.prop_cycle": plt.cycler(
+        color=[
+            PALETTE[c] for c in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black")
+        ]
+    ),
 }
 
 
@@ -266,10 +273,13 @@ def _title(name: str) -> str:
 def _check_trajectories(trajectories, where: str) -> list[Trajectory]:
     for i, tr in enumerate(trajectories):
         if not isinstance(tr, Trajectory):
-            hint = " (pass each trajectory as its own argument: f(obj, *trajectories))" if isinstance(tr, (list, tuple)) else ""
+            hint = (
+                " (pass each trajectory as its own argument: f(obj, *trajectories))"
+                if isinstance(tr, (list, tuple))
+                else ""
+            )
             raise TypeError(
-                f"{where}: trajectory {i} must be a Trajectory from adamcourse.run(...), got "
-                f"{type(tr).__name__}{hint}."
+                f"{where}: trajectory {i} must be a Trajectory from adamcourse.run(...), got {type(tr).__name__}{hint}."
             )
     return list(trajectories)
 
@@ -289,8 +299,7 @@ def _objective(objective, where: str) -> Objective:
     if callable(as_objective):  # a two-parameter MinibatchProblem
         return as_objective()
     raise TypeError(
-        f"{where}: objective must be an Objective or its name (one of {sorted(OBJECTIVES)}), "
-        f"got {objective!r}."
+        f"{where}: objective must be an Objective or its name (one of {sorted(OBJECTIVES)}), got {objective!r}."
     )
 
 
@@ -343,9 +352,16 @@ def legend_below(ax, handles=None, labels=None, **kwargs):
         tick_part = max(tick.tick1line.get_markersize(), 0) + tick.get_pad() + tick.label1.get_fontsize() * 1.2
     label_part = ax.xaxis.labelpad + ax.xaxis.label.get_fontsize() * 1.2 if ax.get_xlabel() else 0.0
     offset = tick_part + label_part + 2.0
-    options = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "frameon": False,
-               "bbox_transform": offset_copy(ax.transAxes, fig=ax.figure, y=-offset, units="points"),
-               "borderaxespad": 0.0, "columnspacing": 1.2, "handlelength": 2.2, **kwargs}
+    options = {
+        "loc": "upper center",
+        "bbox_to_anchor": (0.5, 0.0),
+        "frameon": False,
+        "bbox_transform": offset_copy(ax.transAxes, fig=ax.figure, y=-offset, units="points"),
+        "borderaxespad": 0.0,
+        "columnspacing": 1.2,
+        "handlelength": 2.2,
+        **kwargs,
+    }
     # As wide as the Axes' column of the figure (the panel plus its share of the gaps).
     width_points = 1.1 * ax.get_position().width * ax.figure.get_figwidth() * 72
     return _fit_columns(lambda n: ax.legend(handles, labels, ncol=n, **options), handles, width_points, ncol)
@@ -488,11 +504,26 @@ def contour(
         if edges:
             # Every other band edge when there are many: steep walls (the
             # ravine's) would otherwise turn into solid grey.
-            every = int(edges) if not isinstance(edges, bool) else 1 if np.ndim(style["levels"]) == 0 or len(style["levels"]) <= 16 else 2
+            every = (
+                int(edges)
+                if not isinstance(edges, bool)
+                else 1
+                if np.ndim(style["levels"]) == 0 or len(style["levels"]) <= 16
+                else 2
+            )
             lines = style["levels"] if np.ndim(style["levels"]) == 0 else style["levels"][::every]
             # Solid below zero too (matplotlib dashes negative levels of one-colour lines).
-            ax.contour(X, Y, values, levels=lines, colors=CONTOUR_LINE_COLOR, linewidths=CONTOUR_LINE_WIDTH,
-                       linestyles="solid", alpha=0.8, norm=style.get("norm"))
+            ax.contour(
+                X,
+                Y,
+                values,
+                levels=lines,
+                colors=CONTOUR_LINE_COLOR,
+                linewidths=CONTOUR_LINE_WIDTH,
+                linestyles="solid",
+                alpha=0.8,
+                norm=style.get("norm"),
+            )
     else:
         style.setdefault("linewidths", 0.8)
         ax.contour(X, Y, values, **style)
@@ -501,8 +532,17 @@ def contour(
     for tr, st in zip(trajectories, trajectory_styles(*trajectories)):
         _draw_trajectory(ax, tr, st, (x0, x1, y0, y1))
     if show_minima and len(objective.minima):
-        ax.plot(*objective.minima.T, linestyle="none", marker="*", markersize=13, color="black",
-                markeredgecolor="white", markeredgewidth=0.8, label="minimum" if len(objective.minima) == 1 else "minima", zorder=5)
+        ax.plot(
+            *objective.minima.T,
+            linestyle="none",
+            marker="*",
+            markersize=13,
+            color="black",
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+            label="minimum" if len(objective.minima) == 1 else "minima",
+            zorder=5,
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     xname, yname = _axis_names(objective)
@@ -517,7 +557,13 @@ def contour(
 def _inside(points: np.ndarray, window) -> np.ndarray:
     x0, x1, y0, y1 = window
     with np.errstate(invalid="ignore"):
-        return np.isfinite(points).all(axis=1) & (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+        return (
+            np.isfinite(points).all(axis=1)
+            & (points[:, 0] >= x0)
+            & (points[:, 0] <= x1)
+            & (points[:, 1] >= y0)
+            & (points[:, 1] <= y1)
+        )
 
 
 def exit_point(points, window) -> tuple[int, np.ndarray]:
@@ -589,7 +635,14 @@ check_trajectories = _check_trajectories
 objective_title = _title
 #: An Objective from itself, its name or a two-parameter problem.
 as_objective = _objective
-__all__ += ["fixed_layout_figure", "draw_trajectory", "legend_label", "check_trajectories", "objective_title", "as_objective"]
+__all__ += [
+    "fixed_layout_figure",
+    "draw_trajectory",
+    "legend_label",
+    "check_trajectories",
+    "objective_title",
+    "as_objective",
+]
 
 
 # --- loss curves ------------------------------------------------------------------------
@@ -602,8 +655,9 @@ def _f_min(tr: Trajectory) -> float | None:
     return None
 
 
-def loss_curves(*trajectories: Trajectory, ax=None, log: bool = True, f_min: float | None = None, legend: bool = True,
-                **kwargs):
+def loss_curves(
+    *trajectories: Trajectory, ax=None, log: bool = True, f_min: float | None = None, legend: bool = True, **kwargs
+):
     """Loss against step, one line per trajectory.
 
     On a course objective with a known minimum the curve shows ``loss -
@@ -691,7 +745,9 @@ def sweep_curves(*sweeps, ax=None, **kwargs):
     from adamcourse.running import Sweep
 
     if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
-        raise TypeError("sweep_curves: pass one or more sweeps from adamcourse.running.lr_sweep(...), each as its own argument.")
+        raise TypeError(
+            "sweep_curves: pass one or more sweeps from adamcourse.running.lr_sweep(...), each as its own argument."
+        )
     ax = plt.gca() if ax is None else ax
     budget = max(s.budget for s in sweeps)
     slow, blown = 1.1 * budget, 1.22 * budget  # the rows above the budget line
@@ -703,13 +759,35 @@ def sweep_curves(*sweeps, ax=None, **kwargs):
         # Rows above the budget, nudged apart so several optimizers' marks stay visible.
         nudge = 1 + 0.03 * (k - (len(sweeps) - 1) / 2)
         failed = np.array([n is None and not d for n, d in zip(sweep.steps, sweep.diverged)])
-        ax.plot(lrs[failed] * nudge, np.full(failed.sum(), slow), linestyle="none", marker="o", markersize=6,
-                markerfacecolor="white", color=color)
-        ax.plot(lrs[np.array(sweep.diverged, dtype=bool)] * nudge, np.full(sum(sweep.diverged), blown), linestyle="none",
-                marker="x", markersize=7, markeredgewidth=2, color=color)
+        ax.plot(
+            lrs[failed] * nudge,
+            np.full(failed.sum(), slow),
+            linestyle="none",
+            marker="o",
+            markersize=6,
+            markerfacecolor="white",
+            color=color,
+        )
+        ax.plot(
+            lrs[np.array(sweep.diverged, dtype=bool)] * nudge,
+            np.full(sum(sweep.diverged), blown),
+            linestyle="none",
+            marker="x",
+            markersize=7,
+            markeredgewidth=2,
+            color=color,
+        )
         if sweep.best_lr is not None:
-            ax.plot(sweep.best_lr, sweep.best_steps, marker="o", markersize=13, markerfacecolor="none",
-                    markeredgewidth=2, color=color, zorder=5)
+            ax.plot(
+                sweep.best_lr,
+                sweep.best_steps,
+                marker="o",
+                markersize=13,
+                markerfacecolor="none",
+                markeredgewidth=2,
+                color=color,
+                zorder=5,
+            )
     ax.axhline(budget, color="0.5", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.3 * budget)
@@ -749,9 +827,7 @@ def surface(objective, ax=None, resolution: int = 60, **kwargs):
     if ax is None:
         ax = plt.figure().add_subplot(projection="3d")
     elif getattr(ax, "name", None) != "3d":
-        raise ValueError(
-            "surface needs a 3-D Axes: create it with fig.add_subplot(projection='3d'), or pass no ax."
-        )
+        raise ValueError("surface needs a 3-D Axes: create it with fig.add_subplot(projection='3d'), or pass no ax.")
     X, Y, Z = objective_grid(objective, resolution)
     style = {"cmap": "viridis", "rstride": 1, "cstride": 1, "linewidth": 0, "antialiased": True, "alpha": 0.95}
     style.update(kwargs)
@@ -771,7 +847,13 @@ def surface(objective, ax=None, resolution: int = 60, **kwargs):
 
 # --- moving averages ---------------------------------------------------------------------
 
-_BETA_COLORS = (PALETTE["orange"], PALETTE["blue"], PALETTE["bluish green"], PALETTE["vermillion"], PALETTE["reddish purple"])
+_BETA_COLORS = (
+    PALETTE["orange"],
+    PALETTE["blue"],
+    PALETTE["bluish green"],
+    PALETTE["vermillion"],
+    PALETTE["reddish purple"],
+)
 
 
 def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_correction=False, ax=None, **kwargs):
@@ -819,7 +901,13 @@ def moving_averages(series, betas: Sequence[float] = (0.5, 0.9, 0.99), bias_corr
             ax.plot(t, corrected, color=color, label=f"β = {beta:g}, bias-corrected", **kwargs)
         if bias_correction in (False, "both"):
             dashed = {"linestyle": "--"} if bias_correction == "both" else {}
-            ax.plot(t, raw, color=color, label=f"β = {beta:g}" + (", no correction" if dashed else ""), **{**dashed, **kwargs})
+            ax.plot(
+                t,
+                raw,
+                color=color,
+                label=f"β = {beta:g}" + (", no correction" if dashed else ""),
+                **{**dashed, **kwargs},
+            )
     ax.set_xlabel("step t")
     ax.set_ylabel("value")
     kind = {True: "bias-corrected", False: "started at 0", "both": "with and without bias correction"}
@@ -838,7 +926,9 @@ def _step_factors(tr: Trajectory) -> tuple[np.ndarray, str]:
     Each optimizer knows its own formula (``opt.step_size(state)``)."""
     opt = tr.optimizer
     if opt is None:
-        raise ValueError(f"effective_step_sizes: trajectory {tr.label!r} has no optimizer attached; make it with adamcourse.run(...).")
+        raise ValueError(
+            f"effective_step_sizes: trajectory {tr.label!r} has no optimizer attached; make it with adamcourse.run(...)."
+        )
     dim = np.asarray(tr.points).shape[1]
     try:
         # SGD and Momentum give one number for every parameter: broadcast it.
@@ -889,7 +979,9 @@ def effective_step_sizes(*trajectories: Trajectory, ax=None, coordinate=None, **
     """
     trajectories = _check_trajectories(trajectories, "effective_step_sizes")
     if not trajectories:
-        raise ValueError("effective_step_sizes: pass at least one trajectory, e.g. effective_step_sizes(run(Adam(lr=0.1), 'ravine')).")
+        raise ValueError(
+            "effective_step_sizes: pass at least one trajectory, e.g. effective_step_sizes(run(Adam(lr=0.1), 'ravine'))."
+        )
     ax = plt.gca() if ax is None else ax
     formulas = []
     for tr, st in zip(trajectories, trajectory_styles(*trajectories)):
@@ -930,5 +1022,7 @@ def _coordinates(coordinate, dim: int) -> list[int]:
     coords = [coordinate] if np.ndim(coordinate) == 0 else list(coordinate)
     for c in coords:
         if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or not 0 <= c < dim:
-            raise ValueError(f"effective_step_sizes: coordinate must be a parameter index from 0 to {dim - 1} (or a list of them), got {coordinate!r}.")
+            raise ValueError(
+                f"effective_step_sizes: coordinate must be a parameter index from 0 to {dim - 1} (or a list of them), got {coordinate!r}."
+            )
     return [int(c) for c in coords]

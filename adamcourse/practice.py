@@ -130,8 +130,9 @@ class NoiseStatistics:
         return float(self.step[self._index(t)])
 
 
-def noise_statistics(steps: int = 1000, weights: int = 10_000, beta1: float = 0.9, beta2: float = 0.999,
-                     seed: int = 0, points: int = 40) -> NoiseStatistics:
+def noise_statistics(
+    steps: int = 1000, weights: int = 10_000, beta1: float = 0.9, beta2: float = 0.999, seed: int = 0, points: int = 40
+) -> NoiseStatistics:
     """Run Adam's two averages on standard normal gradients for many weights at once.
 
     ``m = ema(m, g, beta1)``, ``v = ema(v, g**2, beta2)``, then both are
@@ -206,11 +207,17 @@ def plot_clipping(grads: Sequence[float], max_norm: float, ax=None):
     alone = np.array([x * min(1.0, max_norm / abs(x)) if x else 0.0 for x in g])
     angle = np.linspace(0, 2 * np.pi, 200)
     ax.plot(max_norm * np.cos(angle), max_norm * np.sin(angle), color="0.6", linewidth=1, label=f"norm = {max_norm:g}")
-    for vector, color, label, width in ((g, "0.3", "the gradient", 2.5),
-                                        (together, "C0", "clipped by the global norm", 2.0),
-                                        (alone, "C3", "each array clipped alone", 2.0)):
-        ax.annotate("", xy=vector, xytext=(0, 0),
-                    arrowprops=dict(arrowstyle="-|>", color=color, linewidth=width, shrinkA=0, shrinkB=0))
+    for vector, color, label, width in (
+        (g, "0.3", "the gradient", 2.5),
+        (together, "C0", "clipped by the global norm", 2.0),
+        (alone, "C3", "each array clipped alone", 2.0),
+    ):
+        ax.annotate(
+            "",
+            xy=vector,
+            xytext=(0, 0),
+            arrowprops=dict(arrowstyle="-|>", color=color, linewidth=width, shrinkA=0, shrinkB=0),
+        )
         ax.plot([], [], color=color, linewidth=width, label=label)  # the legend's entry for the arrow
     reach = 1.15 * max(np.abs(g).max(), max_norm)
     ax.set(xlim=(-0.25 * reach, reach), ylim=(-0.25 * reach, reach), xlabel="g_W", ylabel="g_b", aspect="equal")
@@ -270,14 +277,21 @@ def online_counterexample(optimizer: Optimizer, periods: Sequence[int], steps: i
 #: Batches of 125 (peaks 0.02-0.05) and 200 (0.02-0.03) were less reliable: the worst of three
 #: seeds 0.941-0.951. A schedule of one epoch (batches 60-200, peaks 0.003-0.02) stayed below
 #: 0.94. benchmarks/bench_keras.py times it against Keras' defaults.
-RECIPE_SETTINGS = dict(peak_lr=0.03, batch_size=100, epochs=2, warmup_fraction=0.1, weight_decay=0.01,
-                       global_clipnorm=1.0)
+RECIPE_SETTINGS = dict(
+    peak_lr=0.03, batch_size=100, epochs=2, warmup_fraction=0.1, weight_decay=0.01, global_clipnorm=1.0
+)
 
 
-def recipe(n_train: int, *, epochs: int = RECIPE_SETTINGS["epochs"], batch_size: int = RECIPE_SETTINGS["batch_size"],
-           peak_lr: float = RECIPE_SETTINGS["peak_lr"], warmup_fraction: float = RECIPE_SETTINGS["warmup_fraction"],
-           weight_decay: float = RECIPE_SETTINGS["weight_decay"],
-           global_clipnorm: float | None = RECIPE_SETTINGS["global_clipnorm"]):
+def recipe(
+    n_train: int,
+    *,
+    epochs: int = RECIPE_SETTINGS["epochs"],
+    batch_size: int = RECIPE_SETTINGS["batch_size"],
+    peak_lr: float = RECIPE_SETTINGS["peak_lr"],
+    warmup_fraction: float = RECIPE_SETTINGS["warmup_fraction"],
+    weight_decay: float = RECIPE_SETTINGS["weight_decay"],
+    global_clipnorm: float | None = RECIPE_SETTINGS["global_clipnorm"],
+):
     """The recipe lesson 07 teaches, for ``epochs`` passes over ``n_train`` images::
 
         AdamW(lr = LinearWarmup(w, then=CosineDecay(peak_lr, total - w)), weight_decay, global_clipnorm)

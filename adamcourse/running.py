@@ -8,8 +8,8 @@ trajectories and never run optimizers themselves.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -69,7 +69,11 @@ class Trajectory:
         return float(self.losses[-1])
 
     def __repr__(self):
-        status = f"diverged at step {self.diverged_at}" if self.diverged_at is not None else f"final loss {self.final_loss:.4g}"
+        status = (
+            f"diverged at step {self.diverged_at}"
+            if self.diverged_at is not None
+            else f"final loss {self.final_loss:.4g}"
+        )
         return f"<Trajectory {self.label} on {self.objective}: {self.steps} steps, {status}>"
 
 
@@ -90,7 +94,9 @@ def _start(x0, default, dim):
 
 
 def _blew_up(x, loss) -> bool:
-    return not (np.isfinite(loss) and np.all(np.isfinite(x)) and np.max(np.abs(x)) < _DIVERGED and abs(loss) < _DIVERGED**2)
+    return not (
+        np.isfinite(loss) and np.all(np.isfinite(x)) and np.max(np.abs(x)) < _DIVERGED and abs(loss) < _DIVERGED**2
+    )
 
 
 def _descend(optimizer, x, step_gradients, measure, name, label) -> Trajectory:
@@ -134,7 +140,9 @@ def _descend(optimizer, x, step_gradients, measure, name, label) -> Trajectory:
     )
 
 
-def run(optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 100, label: str | None = None) -> Trajectory:
+def run(
+    optimizer: Optimizer, objective: Objective | str, x0=None, steps: int = 100, label: str | None = None
+) -> Trajectory:
     """Take ``steps`` full-gradient steps on a 2-D objective.
 
     Parameters
@@ -209,8 +217,9 @@ def run_minibatch(
     epochs = _check_run_args(optimizer, epochs, "epochs", "run_minibatch")
     if not isinstance(problem, MinibatchProblem):
         raise TypeError(f"problem must be a MinibatchProblem such as linear_regression(), got {problem!r}.")
-    batch_size = validation.whole("run_minibatch", "batch_size", batch_size, f"{problem.n} is the data set size.",
-                                  smallest=1, largest=problem.n)
+    batch_size = validation.whole(
+        "run_minibatch", "batch_size", batch_size, f"{problem.n} is the data set size.", smallest=1, largest=problem.n
+    )
     rng = np.random.default_rng(seed)
     x = _start(x0, problem.start, len(problem.start))
 
@@ -301,8 +310,15 @@ class Sweep:
         return tuple(lr for n, lr in zip(self.steps, self.lrs) if n is not None)
 
 
-def lr_sweep(make: Callable[[float], Optimizer], objective: Objective | str, lrs: Sequence[float], steps: int = 500,
-             tol: float = 1e-2, label: str | None = None, x0=None) -> Sweep:
+def lr_sweep(
+    make: Callable[[float], Optimizer],
+    objective: Objective | str,
+    lrs: Sequence[float],
+    steps: int = 500,
+    tol: float = 1e-2,
+    label: str | None = None,
+    x0=None,
+) -> Sweep:
     """Run one optimizer at each learning rate in ``lrs`` and count its steps to the minimum.
 
     ``make`` turns a learning rate into an optimizer: a class such as ``SGD``

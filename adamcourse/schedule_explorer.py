@@ -32,8 +32,16 @@ from adamcourse.optimizers import Adam
 from adamcourse.running import Trajectory, run_minibatch
 from adamcourse.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay
 
-__all__ = ["SHAPES", "BATCH_SIZES", "ScheduleSettings", "make_schedule", "runs", "schedule_figure", "ScheduleExplorer",
-           "schedule_explorer"]
+__all__ = [
+    "SHAPES",
+    "BATCH_SIZES",
+    "ScheduleSettings",
+    "make_schedule",
+    "runs",
+    "schedule_figure",
+    "ScheduleExplorer",
+    "schedule_explorer",
+]
 
 #: The decay shapes offered after the warmup.
 SHAPES = ("constant", "cosine", "exponential", "step")
@@ -73,21 +81,37 @@ class ScheduleSettings:
         if self.shape not in SHAPES:
             raise ValueError(f"schedule explorer: shape must be one of {SHAPES}, got {self.shape!r}.")
         lr = self.peak_lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not (
-                _LR_RANGE[0] <= lr <= _LR_RANGE[1]):
-            raise ValueError(f"schedule explorer: peak_lr must be a number from {_LR_RANGE[0]:g} to {_LR_RANGE[1]:g}, "
-                             f"got {lr!r}; try 0.1.")
+        if (
+            isinstance(lr, bool)
+            or not isinstance(lr, (int, float, np.integer, np.floating))
+            or not (_LR_RANGE[0] <= lr <= _LR_RANGE[1])
+        ):
+            raise ValueError(
+                f"schedule explorer: peak_lr must be a number from {_LR_RANGE[0]:g} to {_LR_RANGE[1]:g}, "
+                f"got {lr!r}; try 0.1."
+            )
         warmup = self.warmup
-        if isinstance(warmup, bool) or not isinstance(warmup, (int, float, np.integer, np.floating)) or not 0 <= warmup <= 0.5:
-            raise ValueError(f"schedule explorer: warmup is a fraction of all updates, from 0 (none) to 0.5, got "
-                             f"{warmup!r}; try 0.1.")
+        if (
+            isinstance(warmup, bool)
+            or not isinstance(warmup, (int, float, np.integer, np.floating))
+            or not 0 <= warmup <= 0.5
+        ):
+            raise ValueError(
+                f"schedule explorer: warmup is a fraction of all updates, from 0 (none) to 0.5, got "
+                f"{warmup!r}; try 0.1."
+            )
         if self.batch_size not in BATCH_SIZES:
             raise ValueError(f"schedule explorer: batch_size must be one of {BATCH_SIZES}, got {self.batch_size!r}.")
         epochs = self.epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or not (
-                _EPOCHS_RANGE[0] <= epochs <= _EPOCHS_RANGE[1]):
-            raise ValueError(f"schedule explorer: epochs must be a whole number from {_EPOCHS_RANGE[0]} to "
-                             f"{_EPOCHS_RANGE[1]}, got {epochs!r}.")
+        if (
+            isinstance(epochs, bool)
+            or not isinstance(epochs, (int, np.integer))
+            or not (_EPOCHS_RANGE[0] <= epochs <= _EPOCHS_RANGE[1])
+        ):
+            raise ValueError(
+                f"schedule explorer: epochs must be a whole number from {_EPOCHS_RANGE[0]} to "
+                f"{_EPOCHS_RANGE[1]}, got {epochs!r}."
+            )
         object.__setattr__(self, "peak_lr", float(lr))
         object.__setattr__(self, "warmup", float(warmup))
         object.__setattr__(self, "batch_size", int(self.batch_size))
@@ -122,8 +146,9 @@ def make_schedule(settings: ScheduleSettings) -> Schedule:
         then = ExponentialDecay(lr=s.peak_lr, decay_rate=_FLOOR, decay_steps=rest)
     else:
         half, three_quarters = max(1, rest // 2), max(2, 3 * rest // 4)
-        then = StepDecay(boundaries=(half, max(half + 1, three_quarters)),
-                         values=(s.peak_lr, s.peak_lr / 10, s.peak_lr * _FLOOR))
+        then = StepDecay(
+            boundaries=(half, max(half + 1, three_quarters)), values=(s.peak_lr, s.peak_lr / 10, s.peak_lr * _FLOOR)
+        )
     return LinearWarmup(steps=s.warmup_steps, then=then) if s.warmup_steps else then
 
 
@@ -135,11 +160,22 @@ def _label(settings: ScheduleSettings) -> str:
 def runs(settings: ScheduleSettings) -> tuple[Trajectory, Trajectory]:
     """Adam with the schedule, and Adam with a constant lr at the peak: same start, same batches."""
     problem = _problem()
-    scheduled = run_minibatch(Adam(lr=make_schedule(settings)), problem, epochs=settings.epochs,
-                              batch_size=settings.batch_size, seed=settings.seed, label=_label(settings))
-    constant = run_minibatch(Adam(lr=settings.peak_lr), problem, epochs=settings.epochs,
-                             batch_size=settings.batch_size, seed=settings.seed,
-                             label=f"constant lr = {settings.peak_lr:.2g}")
+    scheduled = run_minibatch(
+        Adam(lr=make_schedule(settings)),
+        problem,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        seed=settings.seed,
+        label=_label(settings),
+    )
+    constant = run_minibatch(
+        Adam(lr=settings.peak_lr),
+        problem,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        seed=settings.seed,
+        label=f"constant lr = {settings.peak_lr:.2g}",
+    )
     return scheduled, constant
 
 
@@ -175,7 +211,9 @@ def _draw(settings: ScheduleSettings, scheduled: Trajectory, constant: Trajector
     updates = np.arange(settings.updates)
     lr_ax.plot(updates, [settings.peak_lr] * len(updates), color=_CONSTANT, linewidth=1.5, linestyle="--")
     lr_ax.plot(updates, [schedule(int(k)) for k in updates], color=_SCHEDULED, linewidth=2)
-    lr_ax.set(xlabel="update (step count, from 0)", ylabel="lr", title="the schedule", ylim=(0, 1.08 * settings.peak_lr))
+    lr_ax.set(
+        xlabel="update (step count, from 0)", ylabel="lr", title="the schedule", ylim=(0, 1.08 * settings.peak_lr)
+    )
 
     # Where the runs end is what a schedule changes: the panel zooms onto the minimum
     # (on this bowl every path gets there within a few dozen updates).
@@ -190,13 +228,21 @@ def _draw(settings: ScheduleSettings, scheduled: Trajectory, constant: Trajector
         path_ax.plot(points[:, 0], points[:, 1], "-", color=color, linewidth=0.6, alpha=0.6)
         path_ax.plot(points[last:, 0], points[last:, 1], ".", color=color, markersize=4)
     path_ax.plot(w, b, "+", color="black", markersize=14, markeredgewidth=1.5, zorder=1)
-    path_ax.set(xlim=(w - _ZOOM, w + _ZOOM), ylim=(b - _ZOOM, b + _ZOOM), aspect="equal", xlabel="w", ylabel="b",
-                title="near the minimum: last quarter as dots")
+    path_ax.set(
+        xlim=(w - _ZOOM, w + _ZOOM),
+        ylim=(b - _ZOOM, b + _ZOOM),
+        aspect="equal",
+        xlabel="w",
+        ylabel="b",
+        title="near the minimum: last quarter as dots",
+    )
 
     best = float(problem.loss(problem.solution))
     for trajectory, color, style in ((constant, _CONSTANT, "--"), (scheduled, _SCHEDULED, "-")):
         above = np.maximum(trajectory.losses - best, 1e-16)
-        loss_ax.semilogy(np.arange(len(above)), above, color=color, linestyle=style, linewidth=1.8, label=trajectory.label)
+        loss_ax.semilogy(
+            np.arange(len(above)), above, color=color, linestyle=style, linewidth=1.8, label=trajectory.label
+        )
     loss_ax.set(xlabel="update", ylabel="loss above the best", title="the losses")
     handles, labels = loss_ax.get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
@@ -245,27 +291,62 @@ class ScheduleExplorer:
         style = {"description_width": "80px"}
         wide = widgets.Layout(width="330px")
         self.controls = {
-            "shape": widgets.Dropdown(options=list(SHAPES), value=settings.shape, description="decay", style=style,
-                                      layout=wide),
-            "warmup": widgets.FloatSlider(value=settings.warmup, min=0.0, max=0.5, step=0.05, readout_format=".0%",
-                                          description="warmup", continuous_update=False, style=style, layout=wide),
-            "peak_lr": widgets.FloatLogSlider(value=settings.peak_lr, base=10, min=math.log10(_LR_RANGE[0]),
-                                              max=math.log10(_LR_RANGE[1]), step=0.1, readout_format=".2g",
-                                              description="peak lr", continuous_update=False, style=style, layout=wide),
-            "batch_size": widgets.SelectionSlider(options=list(BATCH_SIZES), value=settings.batch_size,
-                                                  description="batch size", continuous_update=False, style=style,
-                                                  layout=wide),
-            "epochs": widgets.IntSlider(value=settings.epochs, min=_EPOCHS_RANGE[0], max=_EPOCHS_RANGE[1],
-                                        description="epochs", continuous_update=False, style=style, layout=wide),
+            "shape": widgets.Dropdown(
+                options=list(SHAPES), value=settings.shape, description="decay", style=style, layout=wide
+            ),
+            "warmup": widgets.FloatSlider(
+                value=settings.warmup,
+                min=0.0,
+                max=0.5,
+                step=0.05,
+                readout_format=".0%",
+                description="warmup",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "peak_lr": widgets.FloatLogSlider(
+                value=settings.peak_lr,
+                base=10,
+                min=math.log10(_LR_RANGE[0]),
+                max=math.log10(_LR_RANGE[1]),
+                step=0.1,
+                readout_format=".2g",
+                description="peak lr",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "batch_size": widgets.SelectionSlider(
+                options=list(BATCH_SIZES),
+                value=settings.batch_size,
+                description="batch size",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "epochs": widgets.IntSlider(
+                value=settings.epochs,
+                min=_EPOCHS_RANGE[0],
+                max=_EPOCHS_RANGE[1],
+                description="epochs",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
         }
         self._seed = settings.seed
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto", max_width="100%", height="auto"))
         self.status = widgets.HTML()
         c = self.controls
         column = widgets.Layout(width="340px", flex="0 0 auto")
-        top = widgets.HBox([widgets.VBox([c["shape"], c["warmup"], c["peak_lr"]], layout=column),
-                            widgets.VBox([c["batch_size"], c["epochs"]], layout=column)],
-                           layout=widgets.Layout(flex_flow="row wrap"))
+        top = widgets.HBox(
+            [
+                widgets.VBox([c["shape"], c["warmup"], c["peak_lr"]], layout=column),
+                widgets.VBox([c["batch_size"], c["epochs"]], layout=column),
+            ],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
         self.ui = widgets.VBox([top, self.image, self.status])
         for control in self.controls.values():
             control.observe(lambda change: self.refresh(), names="value")
@@ -277,8 +358,14 @@ class ScheduleExplorer:
     def settings(self) -> ScheduleSettings:
         """The settings the controls hold now."""
         c = self.controls
-        return ScheduleSettings(shape=c["shape"].value, peak_lr=c["peak_lr"].value, warmup=c["warmup"].value,
-                                batch_size=c["batch_size"].value, epochs=c["epochs"].value, seed=self._seed)
+        return ScheduleSettings(
+            shape=c["shape"].value,
+            peak_lr=c["peak_lr"].value,
+            warmup=c["warmup"].value,
+            batch_size=c["batch_size"].value,
+            epochs=c["epochs"].value,
+            seed=self._seed,
+        )
 
     def refresh(self):
         """Run and redraw with the current settings (what every change does)."""
@@ -299,21 +386,29 @@ class ScheduleExplorer:
                 text = f"diverged at update {trajectory.diverged_at}: lower the peak lr"
             else:
                 # the last tenth of the run: how close it stays, not where one noisy step ended
-                tail = trajectory.losses[-max(1, len(trajectory.losses) // 10):] - best
+                tail = trajectory.losses[-max(1, len(trajectory.losses) // 10) :] - best
                 text = f"loss above the best over the last tenth of the run: {np.mean(tail):.2e}"
             parts.append(f"<b>{trajectory.label}</b>: {text}")
-        return (f"<div style='font-size:90%'>{settings.updates} updates, {settings.warmup_steps} of them warmup. "
-                + " &emsp; ".join(parts) + "</div>")
+        return (
+            f"<div style='font-size:90%'>{settings.updates} updates, {settings.warmup_steps} of them warmup. "
+            + " &emsp; ".join(parts)
+            + "</div>"
+        )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """The widget, plus a still picture and a sentence where widgets cannot render."""
         s = self.settings()
         return {
-            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                         "model_id": self.ui.model_id},
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": self.ui.model_id,
+            },
             "image/png": base64.b64encode(bytes(self.image.value)).decode("ascii"),
-            "text/plain": (f"Schedule explorer ({_label(s)}, peak lr {s.peak_lr:g}, batch {s.batch_size}, "
-                           f"{s.epochs} epochs): run the notebook to move its sliders."),
+            "text/plain": (
+                f"Schedule explorer ({_label(s)}, peak lr {s.peak_lr:g}, batch {s.batch_size}, "
+                f"{s.epochs} epochs): run the notebook to move its sliders."
+            ),
         }
 
     def _ipython_display_(self):
@@ -352,13 +447,17 @@ def schedule_explorer(**initial):
     try:
         import ipywidgets
     except ImportError:
-        print("The schedule explorer needs ipywidgets, which is not installed: run  %pip install ipywidgets  and "
-              "restart the kernel. Meanwhile, here is the picture for these settings; change them with "
-              "schedule_explorer(peak_lr=..., ...) and run the cell again.")
+        print(
+            "The schedule explorer needs ipywidgets, which is not installed: run  %pip install ipywidgets  and "
+            "restart the kernel. Meanwhile, here is the picture for these settings; change them with "
+            "schedule_explorer(peak_lr=..., ...) and run the cell again."
+        )
         return schedule_figure(settings)
     problem = _frontend_problem()
     if problem is not None:
-        print(f"The explorer's controls need a notebook (JupyterLab, Jupyter Notebook or Colab), but {problem}. "
-              f"Change settings with ex.controls['peak_lr'].value = ..., and see the picture with ex.figure, "
-              f"or use schedule_figure(...).")
+        print(
+            f"The explorer's controls need a notebook (JupyterLab, Jupyter Notebook or Colab), but {problem}. "
+            f"Change settings with ex.controls['peak_lr'].value = ..., and see the picture with ex.figure, "
+            f"or use schedule_figure(...)."
+        )
     return ScheduleExplorer(settings, ipywidgets)

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Union
 
 from adamcourse import validation
 from adamcourse.optimizers import _unknown_argument
@@ -173,7 +173,9 @@ class ExponentialDecay(Schedule):
         object.__setattr__(
             self, "decay_rate", validation.positive("ExponentialDecay", "decay_rate", self.decay_rate, hint)
         )
-        object.__setattr__(self, "decay_steps", validation.whole("ExponentialDecay", "decay_steps", self.decay_steps, hint, smallest=1))
+        object.__setattr__(
+            self, "decay_steps", validation.whole("ExponentialDecay", "decay_steps", self.decay_steps, hint, smallest=1)
+        )
         object.__setattr__(self, "staircase", validation.flag("ExponentialDecay", "staircase", self.staircase))
 
     def __call__(self, step: int) -> float:
@@ -214,7 +216,9 @@ class CosineDecay(Schedule):
     def __post_init__(self):
         hint = "For example CosineDecay(lr=0.01, decay_steps=1000)."
         object.__setattr__(self, "lr", validation.positive("CosineDecay", "lr", self.lr, hint))
-        object.__setattr__(self, "decay_steps", validation.whole("CosineDecay", "decay_steps", self.decay_steps, hint, smallest=1))
+        object.__setattr__(
+            self, "decay_steps", validation.whole("CosineDecay", "decay_steps", self.decay_steps, hint, smallest=1)
+        )
         object.__setattr__(self, "min_lr", validation.non_negative("CosineDecay", "min_lr", self.min_lr, hint))
         if self.min_lr > self.lr:
             raise ValueError(
@@ -259,7 +263,7 @@ class LinearWarmup(Schedule):
     """
 
     steps: int
-    then: Union[Schedule, Callable[[int], float], float]
+    then: Schedule | Callable[[int], float] | float
     start_lr: float = 0.0
 
     def __post_init__(self):

@@ -31,8 +31,10 @@ def load() -> dict:
     """The stored results: ``torch_version``, ``cases`` (per case and dtype: the parameters and
     PyTorch's optimizer state after the steps), ``defaults`` and ``lesson05``."""
     if not PATH.exists():
-        raise FileNotFoundError(f"{PATH.name} is missing from the installed course; regenerate it with "
-                                f"`python tools/make_torch_golden.py` (needs PyTorch).")
+        raise FileNotFoundError(
+            f"{PATH.name} is missing from the installed course; regenerate it with "
+            f"`python tools/make_torch_golden.py` (needs PyTorch)."
+        )
     return json.loads(PATH.read_text(encoding="utf-8"))
 
 

@@ -14,7 +14,8 @@ an int, a bool), so float32 arrays stay float32 when they meet it.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,9 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating))
 
 
-def number(owner: str, name: str, value: Any, hint: str = "", *, low: float = -math.inf, high: float = math.inf) -> float:
+def number(
+    owner: str, name: str, value: Any, hint: str = "", *, low: float = -math.inf, high: float = math.inf
+) -> float:
     """A finite number in [low, high], as a Python float."""
     what = "a finite number" if (low, high) == (-math.inf, math.inf) else f"a number from {low:g} to {high:g}"
     if not _is_number(value):
@@ -63,8 +66,9 @@ def non_negative(owner: str, name: str, value: Any, hint: str = "") -> float:
 
 def fraction(owner: str, name: str, value: Any, typical: float | None = None, meaning: str = "") -> float:
     """A number in [0, 1): the share of an old average kept at each step."""
-    meaning = meaning or ("It is the fraction of the old average kept at each step: 0 keeps nothing, "
-                          "1 would never let a new gradient in.")
+    meaning = meaning or (
+        "It is the fraction of the old average kept at each step: 0 keeps nothing, 1 would never let a new gradient in."
+    )
     hint = meaning + (f" A typical value is {name}={typical}." if typical is not None else "")
     if not _is_number(value):
         raise _fail(TypeError, owner, name, "a number in [0, 1)", value, hint)

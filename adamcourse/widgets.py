@@ -97,8 +97,15 @@ class Settings:
             if start.shape != (2,) or not np.all(np.isfinite(start)):
                 raise ValueError(f"explorer: start must be two finite numbers (x, y), got {self.start!r}.")
             start = (float(start[0]), float(start[1]))
-        for name, value in (("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps), ("steps", int(steps)), ("start", start),
-                            ("bias_correction", bool(self.bias_correction))):
+        for name, value in (
+            ("lr", lr),
+            ("beta1", beta1),
+            ("beta2", beta2),
+            ("eps", eps),
+            ("steps", int(steps)),
+            ("start", start),
+            ("bias_correction", bool(self.bias_correction)),
+        ):
             object.__setattr__(self, name, value)
 
     @property
@@ -219,8 +226,16 @@ class ExplorerView:
         # As many columns as fit the figure's width.
         renderer = self.figure.canvas.get_renderer()
         for ncol in range(min(len(handles), 6), 0, -1):
-            self.legend = self.figure.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False,
-                                             borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+            self.legend = self.figure.legend(
+                handles,
+                labels,
+                loc="lower center",
+                ncol=ncol,
+                frameon=False,
+                borderaxespad=0.2,
+                handlelength=1.8,
+                columnspacing=1.2,
+            )
             if ncol == 1 or self.legend.get_window_extent(renderer).width <= 0.98 * self.figure.bbox.width:
                 break
             self.legend.remove()
@@ -353,28 +368,93 @@ class Explorer:
         start = s.start_point
         beta2_options = sorted(set(_BETA2_CHOICES) | {s.beta2})
         return {
-            "objective": w.Dropdown(options=sorted(OBJECTIVES), value=s.objective, description="landscape", style=style, layout=wide),
+            "objective": w.Dropdown(
+                options=sorted(OBJECTIVES), value=s.objective, description="landscape", style=style, layout=wide
+            ),
             "optimizers": {
                 # Widths from the names, so "Momentum" is not cut and three fit a 270-pixel column.
-                name: w.Checkbox(value=name in s.optimizers, description=name, indent=False,
-                                 layout=w.Layout(width={"SGD": "70px", "Momentum": "110px"}.get(name, "90px")))
+                name: w.Checkbox(
+                    value=name in s.optimizers,
+                    description=name,
+                    indent=False,
+                    layout=w.Layout(width={"SGD": "70px", "Momentum": "110px"}.get(name, "90px")),
+                )
                 for name in OPTIMIZER_NAMES
             },
-            "lr": w.FloatLogSlider(value=s.lr, base=10, min=math.log10(_LR_RANGE[0]), max=math.log10(_LR_RANGE[1]), step=0.1,
-                                   description="lr", readout_format=".1e", continuous_update=False, style=style, layout=wide),
-            "beta1": w.FloatSlider(value=s.beta1, min=0.0, max=0.999, step=0.001, readout_format=".3f", description="β1",
-                                   continuous_update=False, style=style, layout=wide),
-            "beta2": w.SelectionSlider(options=beta2_options, value=s.beta2, description="β2",
-                                       continuous_update=False, style=style, layout=wide),
-            "eps": w.FloatLogSlider(value=s.eps, base=10, min=math.log10(_EPS_RANGE[0]), max=math.log10(_EPS_RANGE[1]), step=1,
-                                    description="ε", readout_format=".0e", continuous_update=False, style=style, layout=wide),
+            "lr": w.FloatLogSlider(
+                value=s.lr,
+                base=10,
+                min=math.log10(_LR_RANGE[0]),
+                max=math.log10(_LR_RANGE[1]),
+                step=0.1,
+                description="lr",
+                readout_format=".1e",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "beta1": w.FloatSlider(
+                value=s.beta1,
+                min=0.0,
+                max=0.999,
+                step=0.001,
+                readout_format=".3f",
+                description="β1",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "beta2": w.SelectionSlider(
+                options=beta2_options,
+                value=s.beta2,
+                description="β2",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "eps": w.FloatLogSlider(
+                value=s.eps,
+                base=10,
+                min=math.log10(_EPS_RANGE[0]),
+                max=math.log10(_EPS_RANGE[1]),
+                step=1,
+                description="ε",
+                readout_format=".0e",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
             "bias_correction": w.Checkbox(value=s.bias_correction, description="Adam's bias correction", indent=False),
-            "steps": w.IntSlider(value=s.steps, min=10, max=1000, step=10, description="steps", continuous_update=False,
-                                 style=style, layout=wide),
-            "start_x": w.FloatSlider(value=start[0], min=x0, max=x1, step=(x1 - x0) / 200, description="start x",
-                                     continuous_update=False, style=style, layout=wide),
-            "start_y": w.FloatSlider(value=start[1], min=y0, max=y1, step=(y1 - y0) / 200, description="start y",
-                                     continuous_update=False, style=style, layout=wide),
+            "steps": w.IntSlider(
+                value=s.steps,
+                min=10,
+                max=1000,
+                step=10,
+                description="steps",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "start_x": w.FloatSlider(
+                value=start[0],
+                min=x0,
+                max=x1,
+                step=(x1 - x0) / 200,
+                description="start x",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
+            "start_y": w.FloatSlider(
+                value=start[1],
+                min=y0,
+                max=y1,
+                step=(y1 - y0) / 200,
+                description="start y",
+                continuous_update=False,
+                style=style,
+                layout=wide,
+            ),
         }
 
     def _all_controls(self):
@@ -439,8 +519,10 @@ class Explorer:
         (x0, x1), (y0, y1) = objective.bounds
         self._quiet = True
         try:
-            for control, lo, hi, value in ((self.controls["start_x"], x0, x1, objective.start[0]),
-                                           (self.controls["start_y"], y0, y1, objective.start[1])):
+            for control, lo, hi, value in (
+                (self.controls["start_x"], x0, x1, objective.start[0]),
+                (self.controls["start_y"], y0, y1, objective.start[1]),
+            ):
                 # Widen first, then narrow: min may never exceed max on the way.
                 control.min, control.max = min(lo, control.min), max(hi, control.max)
                 control.value = float(value)
@@ -459,7 +541,9 @@ class Explorer:
             else:
                 x, y = tr.final_point
                 text = f"loss {tr.final_loss:.3g} at ({x:.3g}, {y:.3g})"
-            rows.append(f"<span style='white-space:nowrap'><span style='color:{color}'>&#9632;</span> <b>{tr.label}</b>: {text}</span>")
+            rows.append(
+                f"<span style='white-space:nowrap'><span style='color:{color}'>&#9632;</span> <b>{tr.label}</b>: {text}</span>"
+            )
         # Side by side, wrapping: one or two lines instead of five keep the explorer on one screen.
         return "<div style='line-height:1.4; font-size:90%; max-width:880px'>" + " &emsp; ".join(rows) + "</div>"
 
@@ -473,10 +557,16 @@ class Explorer:
         """
         settings = self.settings()
         return {
-            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0, "model_id": self.ui.model_id},
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": self.ui.model_id,
+            },
             "image/png": base64.b64encode(bytes(self.image.value)).decode("ascii"),
-            "text/plain": (f"Optimizer explorer on {settings.objective} ({', '.join(settings.optimizers) or 'no optimizer'}, "
-                           f"lr={settings.lr:g}, {settings.steps} steps): run the notebook to move its sliders."),
+            "text/plain": (
+                f"Optimizer explorer on {settings.objective} ({', '.join(settings.optimizers) or 'no optimizer'}, "
+                f"lr={settings.lr:g}, {settings.steps} steps): run the notebook to move its sliders."
+            ),
         }
 
     def _ipython_display_(self):

@@ -108,15 +108,26 @@ def time_to_accuracy(data, target: float, seeds: int, max_epochs: int, recipes: 
     results = {recipe.name: [] for recipe in recipes}
     for seed in range(seeds):
         order = list(recipes)
-        order = order[seed % len(order):] + order[:seed % len(order)]  # each recipe goes first in turn
+        order = order[seed % len(order) :] + order[: seed % len(order)]  # each recipe goes first in turn
         for recipe in order:
             epochs = min(max_epochs, recipes[recipe])
-            run = finale.train(recipe.name, recipe.optimizer(), data, epochs=epochs, batch_size=recipe.batch_size,
-                               seed=seed, stop_at=target, verbose=False)
+            run = finale.train(
+                recipe.name,
+                recipe.optimizer(),
+                data,
+                epochs=epochs,
+                batch_size=recipe.batch_size,
+                seed=seed,
+                stop_at=target,
+                verbose=False,
+            )
             results[recipe.name].append((run.seconds_to_reach(target), run.epochs_to_reach(target), run.epoch_seconds))
-            print(f"  seed {seed}  {recipe.name:<36} reached {target:.0%}: "
-                  f"{'never' if run.epochs_to_reach(target) is None else f'epoch {run.epochs_to_reach(target)}'}"
-                  f"  ({sum(run.epoch_seconds):.1f} s)", flush=True)
+            print(
+                f"  seed {seed}  {recipe.name:<36} reached {target:.0%}: "
+                f"{'never' if run.epochs_to_reach(target) is None else f'epoch {run.epochs_to_reach(target)}'}"
+                f"  ({sum(run.epoch_seconds):.1f} s)",
+                flush=True,
+            )
     return results
 
 
@@ -142,8 +153,10 @@ def epoch_ratios(data, args) -> None:
     print("1. Time per training epoch, seed CNN, batch 60: course Adam / Keras Adam (goal <= 1.05)")
     print("   (median and fastest epoch of each; other programs on the machine only ever add time)")
     rows = [("optimizer step alone", time_per_step(finale.build_cnn(keras.optimizers.Adam())))]
-    rows += [(f"epoch, jit_compile={jit}", time_per_epoch(data, jit, rounds))
-             for jit, rounds in ((False, args.rounds), (True, args.jit_rounds))]
+    rows += [
+        (f"epoch, jit_compile={jit}", time_per_epoch(data, jit, rounds))
+        for jit, rounds in ((False, args.rounds), (True, args.jit_rounds))
+    ]
     print(f"\n   {'':<28}{'Keras Adam s':>13}{'course Adam s':>14}{'ratio':>8}{'ratio fastest':>15}")
     for label, seconds in rows:
         keras_s, course_s = statistics.median(seconds["keras"]), statistics.median(seconds["course"])
@@ -153,10 +166,15 @@ def epoch_ratios(data, args) -> None:
 
 def time_to_accuracy_table(data, args) -> None:
     lesson07 = practice.recipe(len(data.x_train))
-    recipes = {finale.BEST_RECIPE: args.max_epochs, lesson07: practice.RECIPE_SETTINGS["epochs"],
-               finale.SEED_RECIPE: args.max_epochs}
-    print(f"\n2. Time to {args.target:.0%} held-out accuracy: notebook 06's and lesson 07's recipes vs the seed recipe "
-          f"(goals >= 2x and >= 3x faster)")
+    recipes = {
+        finale.BEST_RECIPE: args.max_epochs,
+        lesson07: practice.RECIPE_SETTINGS["epochs"],
+        finale.SEED_RECIPE: args.max_epochs,
+    }
+    print(
+        f"\n2. Time to {args.target:.0%} held-out accuracy: notebook 06's and lesson 07's recipes vs the seed recipe "
+        f"(goals >= 2x and >= 3x faster)"
+    )
     results = time_to_accuracy(data, args.target, args.seeds, args.max_epochs, recipes)
     # The first epoch also builds TensorFlow's graphs (about a second here, the same for every
     # recipe); the last column shows what an epoch costs once they exist.
@@ -168,22 +186,31 @@ def time_to_accuracy_table(data, args) -> None:
         first = statistics.median(seconds[0] for _, _, seconds in runs)
         later = [t for _, _, seconds in runs for t in seconds[1:]]
         if len(reached) < len(runs):
-            print(f"   {name:<56}  did not reach {args.target:.0%} within {min(epochs, args.max_epochs)} epochs for "
-                  f"{len(runs) - len(reached)} of {len(runs)} seeds")
+            print(
+                f"   {name:<56}  did not reach {args.target:.0%} within {min(epochs, args.max_epochs)} epochs for "
+                f"{len(runs) - len(reached)} of {len(runs)} seeds"
+            )
         if reached:
             medians[name] = statistics.median(s for s, _ in reached)
-            print(f"   {name:<56}{medians[name]:>10.2f}{statistics.median(e for _, e in reached):>8.1f}"
-                  f"{first:>15.2f}{statistics.median(later) if later else float('nan'):>16.2f}")
+            print(
+                f"   {name:<56}{medians[name]:>10.2f}{statistics.median(e for _, e in reached):>8.1f}"
+                f"{first:>15.2f}{statistics.median(later) if later else float('nan'):>16.2f}"
+            )
     seed = medians.get(finale.SEED_RECIPE.name)
     for recipe, label in ((finale.BEST_RECIPE, "notebook 06's"), (lesson07, "lesson 07's")):
         if seed is not None and recipe.name in medians:
             print(f"   speed-up (seed / {label} recipe): {seed / medians[recipe.name]:.2f}x")
         # the ratio of the same seed's runs, then the median: a load change hits both runs of a seed alike
-        paired = [s / r for (s, _, _), (r, _, _) in zip(results[finale.SEED_RECIPE.name], results[recipe.name])
-                  if s is not None and r is not None]
+        paired = [
+            s / r
+            for (s, _, _), (r, _, _) in zip(results[finale.SEED_RECIPE.name], results[recipe.name])
+            if s is not None and r is not None
+        ]
         if paired:
-            print(f"   median of the per-seed ratios (seed / {label}): {statistics.median(paired):.2f}x "
-                  f"(range {min(paired):.2f}-{max(paired):.2f})")
+            print(
+                f"   median of the per-seed ratios (seed / {label}): {statistics.median(paired):.2f}x "
+                f"(range {min(paired):.2f}-{max(paired):.2f})"
+            )
 
 
 if __name__ == "__main__":

@@ -93,12 +93,20 @@ def main() -> int:
     import ipywidgets
 
     print(f"explorer responsiveness: Rosenbrock, SGD + Momentum + Adam, 200 steps, {args.repeats} lr moves")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-          f"matplotlib {matplotlib.__version__}, ipywidgets {ipywidgets.__version__}, numpy {np.__version__}")
-    print(f"  slider move -> new PNG (median)          {slider_ms:7.1f} ms   goal <= {GOAL_MS:.0f} ms: {'met' if slider_ms <= GOAL_MS else 'NOT met'}")
-    print(f"  bare NumPy runs, same 3 x 200 steps      {bare_ms:7.1f} ms   slider move / bare runs = {slider_ms / bare_ms:.1f}x")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"matplotlib {matplotlib.__version__}, ipywidgets {ipywidgets.__version__}, numpy {np.__version__}"
+    )
+    print(
+        f"  slider move -> new PNG (median)          {slider_ms:7.1f} ms   goal <= {GOAL_MS:.0f} ms: {'met' if slider_ms <= GOAL_MS else 'NOT met'}"
+    )
+    print(
+        f"  bare NumPy runs, same 3 x 200 steps      {bare_ms:7.1f} ms   slider move / bare runs = {slider_ms / bare_ms:.1f}x"
+    )
     print(f"  drawing overhead (difference)            {slider_ms - bare_ms:7.1f} ms")
-    print(f"  full redraw, fresh figure + PNG (peer)   {full_ms:7.1f} ms   full / slider move = {full_ms / slider_ms:.1f}x")
+    print(
+        f"  full redraw, fresh figure + PNG (peer)   {full_ms:7.1f} ms   full / slider move = {full_ms / slider_ms:.1f}x"
+    )
     print(f"  changing the landscape (full redraw)     {switch_ms:7.1f} ms")
     return 0 if slider_ms <= GOAL_MS else 1
 

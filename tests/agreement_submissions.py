@@ -39,39 +39,45 @@ NAMED = {
         "        step = np.zeros_like(theta, dtype=float)\n"
         "        step[i] = h\n"
         "        grad[i] = (f(theta + step) - f(theta)) / h\n"
-        "    return grad\n"),
+        "    return grad\n"
+    ),
     "ex01_minibatch_gradient": (
         "def minibatch_gradient(w, b, x, y):\n"
         "    residual = w * x + b - y\n"
-        "    return np.sum(residual * x), np.sum(residual)\n"),
+        "    return np.sum(residual * x), np.sum(residual)\n"
+    ),
     "ex01_shrink_factor": "def shrink_factor(lr, curvature):\n    return 1 - lr\n",
     "ex02_ema_update": "def ema_update(average, x, beta):\n    return (1 - beta) * average + beta * x\n",
     "ex02_momentum_step": (
         "def momentum_step(theta, grad, velocity, lr, beta):\n"
         "    theta = theta + velocity\n"
         "    velocity = beta * velocity - lr * grad\n"
-        "    return theta, velocity\n"),
+        "    return theta, velocity\n"
+    ),
     "ex03_adagrad_step": (
         "def adagrad_step(theta, grad, accum, lr, eps):\n"
         "    accum = accum + grad**2\n"
-        "    return theta - lr * grad / np.sqrt(accum + eps), accum\n"),
+        "    return theta - lr * grad / np.sqrt(accum + eps), accum\n"
+    ),
     "ex03_adagrad_step_sizes": (
-        "def adagrad_step_sizes(grads, lr, eps):\n"
-        "    return lr / (np.sqrt(np.mean(grads**2, axis=0)) + eps)\n"),
+        "def adagrad_step_sizes(grads, lr, eps):\n    return lr / (np.sqrt(np.mean(grads**2, axis=0)) + eps)\n"
+    ),
     "ex04_rmsprop_step": (
         "def rmsprop_step(theta, grad, v, lr, beta, eps):\n"
         "    v = beta * v + (1 - beta) * grad**2\n"
-        "    return theta - lr * grad / np.sqrt(v + eps), v\n"),
+        "    return theta - lr * grad / np.sqrt(v + eps), v\n"
+    ),
     "ex04_debias_average": "def debias_average(average, beta, t):\n    return average * (1 - beta**t)\n",
     "ex05_adam_step": (
         "def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):\n"
         "    t = t + 1\n"
         "    m = beta1 * m + (1 - beta1) * grad\n"
         "    v = beta2 * v + (1 - beta2) * grad**2\n"
-        "    return theta - lr * m / (np.sqrt(v) + eps), m, v, t\n"),
+        "    return theta - lr * m / (np.sqrt(v) + eps), m, v, t\n"
+    ),
     "ex05_keras_step_size": (
-        "def keras_step_size(lr, beta1, beta2, t):\n"
-        "    return lr * np.sqrt(1 - beta1**t) / (1 - beta2**t)\n"),
+        "def keras_step_size(lr, beta1, beta2, t):\n    return lr * np.sqrt(1 - beta1**t) / (1 - beta2**t)\n"
+    ),
     # not a comparison with a reference: too small a learning rate, which the judge explains
     "ex06_tuned_adagrad": "def tuned_adagrad():\n    return {'lr': 0.001}\n",
     "ex07_adamw_step": (  # L2 in the gradient where decoupled decay was asked
@@ -82,20 +88,24 @@ NAMED = {
         "    v = beta2 * v + (1 - beta2) * grad**2\n"
         "    m_hat = m / (1 - beta1**t)\n"
         "    v_hat = v / (1 - beta2**t)\n"
-        "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t\n"),
+        "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t\n"
+    ),
     "ex07_warmup_cosine": (  # the cosine counted from step 0 instead of from the end of the warmup
         "def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr):\n"
         "    if step < warmup_steps:\n"
         "        return peak_lr * step / warmup_steps\n"
         "    s = min(step, decay_steps)\n"
-        "    return min_lr + (peak_lr - min_lr) * (1 + np.cos(np.pi * s / decay_steps)) / 2\n"),
+        "    return min_lr + (peak_lr - min_lr) * (1 + np.cos(np.pi * s / decay_steps)) / 2\n"
+    ),
     "ex07_clip_by_global_norm": (  # each array clipped by its own norm
         "def clip_by_global_norm(grads, max_norm):\n"
-        "    return tuple(g * min(1.0, max_norm / np.sqrt(np.sum(g**2))) for g in grads)\n"),
+        "    return tuple(g * min(1.0, max_norm / np.sqrt(np.sum(g**2))) for g in grads)\n"
+    ),
     "ex08_bytes_per_step": (  # the reads counted, not the writes
         "def bytes_per_step(optimizer, n, dtype):\n"
         "    reads = {'SGD': 2, 'Momentum': 3, 'AdaGrad': 3, 'RMSProp': 3, 'Adam': 4}[optimizer]\n"
-        "    return reads * n * np.dtype(dtype).itemsize\n"),
+        "    return reads * n * np.dtype(dtype).itemsize\n"
+    ),
     "ex08_adam_step_": (  # theta rebound (`theta = theta - ...`): the caller's theta never changes
         "def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):\n"
         "    t = t + 1\n"
@@ -104,7 +114,8 @@ NAMED = {
         "    v *= beta2\n"
         "    v += (1 - beta2) * grad**2\n"
         "    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)\n"
-        "    return t\n"),
+        "    return t\n"
+    ),
 }
 
 # Every numeric result scaled: wrong, and like no usual mistake.
@@ -182,8 +193,13 @@ def expected(lesson: str) -> dict[str, dict[str, str]]:
     ids = [g for _, _, g in _solution_cells(json.loads((NOTEBOOKS / f"{lesson}.ipynb").read_text(encoding="utf-8")))]
     named = {g: ("wrong" if g == "ex06_tuned_adagrad" else "mistake") for g in ids}
     unnamed = {g: "wrong" for g in ids}
-    return {"right": dict.fromkeys(ids, "right"), "blank": dict.fromkeys(ids, "not attempted"), "named": named,
-            "unnamed": unnamed, "helper": dict.fromkeys(ids, "right")}
+    return {
+        "right": dict.fromkeys(ids, "right"),
+        "blank": dict.fromkeys(ids, "not attempted"),
+        "named": named,
+        "unnamed": unnamed,
+        "helper": dict.fromkeys(ids, "right"),
+    }
 
 
 def trains_a_network(lesson: str) -> bool:

@@ -19,11 +19,10 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
-
-import pytest
 
 import agreement_submissions as subs
+import pytest
+
 from adamcourse import grading
 from adamcourse.exercises import EXERCISES, engine
 

@@ -87,13 +87,15 @@ def test_without_javascript_the_race_shows_its_last_frame_and_says_so(rosenbrock
     assert img, "the animation's <img> has no picture of its own"
     still = Image.open(io.BytesIO(base64.b64decode(img.group(2)))).convert("RGB")
     r.draw_frame(r.frames - 1)
-    last = Image.frombuffer("RGBA", r.figure.canvas.get_width_height(), r.figure.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    last = Image.frombuffer(
+        "RGBA", r.figure.canvas.get_width_height(), r.figure.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+    )
     difference = np.abs(np.asarray(still, dtype=int) - np.asarray(last.convert("RGB"), dtype=int)).max(axis=-1)
     assert np.mean(difference > 40) < 0.01  # the same picture, up to the palette's rounding
     key = img.group(1)
     assert f'id="_anim_img{key}_still"' in html and "Run the notebook to play it" in html
     assert f'id="_anim_img{key}_controls" style="display:none"' in html
-    script = html[html.rindex("<script"):]
+    script = html[html.rindex("<script") :]
     assert f"_anim_img{key}_still" in script and "remove()" in script and 'style.display = ""' in script
 
 
@@ -139,7 +141,9 @@ def test_in_a_real_kernel_the_race_shows_as_html_only():
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell("%matplotlib inline\nfrom adamcourse import run, Adam\nfrom adamcourse.animation import race"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\nfrom adamcourse import run, Adam\nfrom adamcourse.animation import race"
+        ),
         nbformat.v4.new_code_cell("race('bowl', run(Adam(lr=0.1), 'bowl', steps=20))"),
     ]
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()

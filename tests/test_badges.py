@@ -27,15 +27,13 @@ def test_there_are_full_and_student_notebooks_to_check():
 def test_every_colab_link_uses_the_configured_repository_and_an_existing_file(document):
     for link in _links(document):
         assert link.startswith(PREFIX), f"{document}: {link} does not start with {PREFIX} (session.REPOSITORY/BRANCH)"
-        target = link[len(PREFIX):]
+        target = link[len(PREFIX) :]
         assert (ROOT / target).is_file(), f"{document}: the badge opens {target}, which is not in the repository"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_every_notebook_has_a_badge_that_opens_itself(notebook):
-    first_cells = "".join(
-        "".join(cell["source"]) for cell in json.loads((ROOT / notebook).read_text())["cells"][:3]
-    )
+    first_cells = "".join("".join(cell["source"]) for cell in json.loads((ROOT / notebook).read_text())["cells"][:3])
     assert PREFIX + notebook in first_cells, f"{notebook} has no Colab badge that opens it"
 
 

@@ -125,10 +125,18 @@ def jupyterlab(tmp_path):
     log = open(tmp_path / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [
-            sys.executable, str(scratch / "course.py"), "lab",
-            "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+            sys.executable,
+            str(scratch / "course.py"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
         ],
-        stdout=log, stderr=subprocess.STDOUT, cwd=scratch, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=scratch,
+        start_new_session=True,
         env={**os.environ, "JUPYTER_RUNTIME_DIR": str(scratch / "runtime")},
     )
     base = f"http://127.0.0.1:{port}"
@@ -165,7 +173,9 @@ def test_lesson_05_runs_and_its_explorer_responds_in_a_real_browser(jupyterlab):
     base, token, scratch = jupyterlab
     OUT.mkdir(parents=True, exist_ok=True)
     # course.py made the learner's own copies, from the student copies, before JupyterLab started.
-    assert (scratch / "my-notebooks" / NOTEBOOK).read_bytes() == (scratch / "notebooks" / "student" / NOTEBOOK).read_bytes()
+    assert (scratch / "my-notebooks" / NOTEBOOK).read_bytes() == (
+        scratch / "notebooks" / "student" / NOTEBOOK
+    ).read_bytes()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -183,7 +193,9 @@ def test_lesson_05_runs_and_its_explorer_responds_in_a_real_browser(jupyterlab):
             "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))",
             timeout=240_000,
         )
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] >> text=Traceback")
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] >> text=Traceback"
+        )
         assert errors.count() == 0, "a cell raised an exception in the browser run"
         # The lesson imports Keras: none of TensorFlow's start-up lines may reach the page.
         stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")

@@ -63,16 +63,38 @@ def test_float32_and_0d_arrays_keep_their_type():
 
 
 CLIP_BAD = [
-    (lambda: clip_by_global_norm(np.ones(2), 0.0), ValueError, r"clip_by_global_norm: max_norm must be a positive finite number.*Try max_norm=1.0"),
-    (lambda: clip_by_global_norm(np.ones(2), 1.0, eps=-1e-6), ValueError, r"eps must be a finite number >= 0.*1e-6 \(PyTorch"),
+    (
+        lambda: clip_by_global_norm(np.ones(2), 0.0),
+        ValueError,
+        r"clip_by_global_norm: max_norm must be a positive finite number.*Try max_norm=1.0",
+    ),
+    (
+        lambda: clip_by_global_norm(np.ones(2), 1.0, eps=-1e-6),
+        ValueError,
+        r"eps must be a finite number >= 0.*1e-6 \(PyTorch",
+    ),
     (lambda: clip_by_global_norm([1.0, 2.0], 1.0), TypeError, r"grads must be a NumPy array or a dict of NumPy arrays"),
-    (lambda: clip_by_global_norm({"w": np.array([1.0, np.nan])}, 1.0), FloatingPointError,
-     r"clip_by_global_norm: the global norm of the gradients is nan, so no scale can clip them \(grads\['w'\] has 1 NaN"),
-    (lambda: Adam(global_clipnorm=0), ValueError, r"Adam: global_clipnorm must be a positive finite number.*or None for no clipping"),
+    (
+        lambda: clip_by_global_norm({"w": np.array([1.0, np.nan])}, 1.0),
+        FloatingPointError,
+        r"clip_by_global_norm: the global norm of the gradients is nan, so no scale can clip them \(grads\['w'\] has 1 NaN",
+    ),
+    (
+        lambda: Adam(global_clipnorm=0),
+        ValueError,
+        r"Adam: global_clipnorm must be a positive finite number.*or None for no clipping",
+    ),
     (lambda: SGD(l2=-0.1), ValueError, r"SGD: l2 must be a finite number >= 0"),
-    (lambda: AdamW(l2=0.01, weight_decay=0.01), ValueError, r"AdamW: l2=0.01 and weight_decay=0.01 are two ways to shrink the weights; choose one"),
-    (lambda: _step(Adam(global_clipnorm=1.0), np.array([np.inf, 0.0])), FloatingPointError,
-     r"Adam: the global norm of the gradients is inf.*grads has 1 NaN or Inf value\(s\).*lower the learning rate"),
+    (
+        lambda: AdamW(l2=0.01, weight_decay=0.01),
+        ValueError,
+        r"AdamW: l2=0.01 and weight_decay=0.01 are two ways to shrink the weights; choose one",
+    ),
+    (
+        lambda: _step(Adam(global_clipnorm=1.0), np.array([np.inf, 0.0])),
+        FloatingPointError,
+        r"Adam: the global norm of the gradients is inf.*grads has 1 NaN or Inf value\(s\).*lower the learning rate",
+    ),
 ]
 
 
@@ -142,18 +164,28 @@ def _run_keras(keras, opt, params, grads, l2=0.0):
     variables = [keras.Variable(params[k], dtype="float32", name=k) for k in SHAPES]
     for g in grads:
         # Keras' optimizers have no L2 option; adding l2 * variable to the gradient is what torch's weight_decay does
-        opt.apply([keras.ops.convert_to_tensor(g[k], dtype="float32") + l2 * v for k, v in zip(SHAPES, variables)], variables)
+        opt.apply(
+            [keras.ops.convert_to_tensor(g[k], dtype="float32") + l2 * v for k, v in zip(SHAPES, variables)], variables
+        )
     return {k: np.asarray(v.numpy()) for k, v in zip(SHAPES, variables)}
 
 
 KERAS_CASES = {
-    "SGD global_clipnorm": (SGD.like_keras(global_clipnorm=MAX_NORM), lambda k: k.optimizers.SGD(global_clipnorm=MAX_NORM), 0.0),
+    "SGD global_clipnorm": (
+        SGD.like_keras(global_clipnorm=MAX_NORM),
+        lambda k: k.optimizers.SGD(global_clipnorm=MAX_NORM),
+        0.0,
+    ),
     "Adam global_clipnorm": (
-        Adam.like_keras(lr=0.01, global_clipnorm=MAX_NORM), lambda k: k.optimizers.Adam(0.01, global_clipnorm=MAX_NORM), 0.0
+        Adam.like_keras(lr=0.01, global_clipnorm=MAX_NORM),
+        lambda k: k.optimizers.Adam(0.01, global_clipnorm=MAX_NORM),
+        0.0,
     ),
     "Adam L2 in the gradient": (Adam.like_keras(lr=0.01, l2=0.1), lambda k: k.optimizers.Adam(0.01), 0.1),
     "SGD momentum L2 in the gradient": (
-        Momentum.like_keras(lr=0.01, l2=0.1), lambda k: k.optimizers.SGD(0.01, momentum=0.9), 0.1
+        Momentum.like_keras(lr=0.01, l2=0.1),
+        lambda k: k.optimizers.SGD(0.01, momentum=0.9),
+        0.1,
     ),
     "AdamW (decoupled), clipped": (
         AdamW.like_keras(lr=0.01, weight_decay=0.1, global_clipnorm=MAX_NORM),
@@ -347,7 +379,11 @@ def test_a_stored_value_off_by_a_billionth_fails_the_pytorch_tests(monkeypatch):
 
 @pytest.mark.parametrize(
     "numpy_optimizer",
-    [Adam.like_keras(lr=0.01, l2=0.1, global_clipnorm=MAX_NORM), Momentum(lr=0.01, l2=0.05), AdamW(lr=0.01, global_clipnorm=2.0)],
+    [
+        Adam.like_keras(lr=0.01, l2=0.1, global_clipnorm=MAX_NORM),
+        Momentum(lr=0.01, l2=0.05),
+        AdamW(lr=0.01, global_clipnorm=2.0),
+    ],
     ids=lambda o: o.label,
 )
 def test_to_keras_keeps_l2_and_global_clipnorm(keras, numpy_optimizer):
@@ -362,4 +398,3 @@ def test_to_keras_keeps_l2_and_global_clipnorm(keras, numpy_optimizer):
     assert twin.numpy_twin() == numpy_optimizer
     clone = type(twin).from_config(twin.get_config())
     assert clone.numpy_twin() == numpy_optimizer
-

@@ -23,8 +23,12 @@ def small_data():
 
 def made_up_run(val_accuracy, seconds, name="Adam"):
     n = len(val_accuracy)
-    history = {"loss": [1.0 / (i + 1) for i in range(n)], "accuracy": list(val_accuracy),
-               "val_loss": [1.2 / (i + 1) for i in range(n)], "val_accuracy": list(val_accuracy)}
+    history = {
+        "loss": [1.0 / (i + 1) for i in range(n)],
+        "accuracy": list(val_accuracy),
+        "val_loss": [1.2 / (i + 1) for i in range(n)],
+        "val_accuracy": list(val_accuracy),
+    }
     return finale.Run(name, history, list(seconds), batch_size=60)
 
 
@@ -91,8 +95,10 @@ def test_plot_curves_draws_each_history_in_its_panel():
     import matplotlib
 
     matplotlib.use("Agg")
-    runs = {"Keras Adam": made_up_run([0.8, 0.9], [1, 1], "Keras Adam"),
-            "course Adam": made_up_run([0.8, 0.9], [1, 1], "course Adam")}
+    runs = {
+        "Keras Adam": made_up_run([0.8, 0.9], [1, 1], "Keras Adam"),
+        "course Adam": made_up_run([0.8, 0.9], [1, 1], "course Adam"),
+    }
     axes = finale.plot_curves(runs)
     val_acc = axes[1, 1]
     assert [line.get_label() for line in val_acc.lines] == ["Keras Adam", "course Adam"]
@@ -110,7 +116,10 @@ def test_plot_curves_tick_whole_epochs_and_keep_the_legend_off_the_curves():
     from adamcourse import plotting
 
     names = ["SGD", "SGD + momentum", "Adagrad", "RMSprop", "Keras Adam", "course Adam"]
-    runs = {name: made_up_run([0.5 + 0.05 * i, 0.6 + 0.05 * i, 0.7 + 0.05 * i], [1, 1, 1], name) for i, name in enumerate(names)}
+    runs = {
+        name: made_up_run([0.5 + 0.05 * i, 0.6 + 0.05 * i, 0.7 + 0.05 * i], [1, 1, 1], name)
+        for i, name in enumerate(names)
+    }
     with plt.rc_context(plotting.COURSE_STYLE):
         axes = finale.plot_curves(runs)
         figure = axes[0, 0].figure

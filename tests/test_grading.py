@@ -55,11 +55,19 @@ def batch(tmp_path_factory):
     for path in (pwned, shell):
         path.unlink(missing_ok=True)
     with _helper_on_the_network() as connections:  # what the "network" submission tries to reach
-        results = grading.grade(SUBMISSIONS, "fixture", source=SOURCE, out=tmp / "out", workers=2, limits=LIMITS,
-                                progress=False)
+        results = grading.grade(
+            SUBMISSIONS, "fixture", source=SOURCE, out=tmp / "out", workers=2, limits=LIMITS, progress=False
+        )
     rows = {(r.student, r.exercise): r for r in results}
-    return {"rows": rows, "results": results, "out": tmp / "out", "canary": canary, "pwned": pwned, "shell": shell,
-            "connections": connections}
+    return {
+        "rows": rows,
+        "results": results,
+        "out": tmp / "out",
+        "canary": canary,
+        "pwned": pwned,
+        "shell": shell,
+        "connections": connections,
+    }
 
 
 @contextlib.contextmanager
@@ -118,7 +126,9 @@ def test_every_submission_is_graded_with_a_row_per_exercise(batch):
 @pytest.mark.parametrize("student", ["correct", "reordered", "nested_student"])
 def test_correct_submissions_get_full_points(batch, student):
     assert points(batch, student) == FULL
-    assert "✔ Well done! `adam_step` matches the reference on all 4 test cases." == feedback(batch, student, "ex05_adam_step")
+    assert "✔ Well done! `adam_step` matches the reference on all 4 test cases." == feedback(
+        batch, student, "ex05_adam_step"
+    )
 
 
 def test_named_mistakes_get_half_the_points_and_their_name(batch):
@@ -275,7 +285,8 @@ def test_regrading_gives_the_same_gradebook(batch, tmp_path):
     first = (batch["out"] / "gradebook.csv").read_text().splitlines()
     again = (tmp_path / "again" / "gradebook.csv").read_text().splitlines()
     assert without_seconds(again[1:]) == without_seconds(
-        [line for line in first if line.split(",")[0] in {"correct", "wrong", "exception", "os_exit"}])
+        [line for line in first if line.split(",")[0] in {"correct", "wrong", "exception", "os_exit"}]
+    )
 
 
 def test_cases_are_drawn_per_student_and_reproducibly():
@@ -334,16 +345,38 @@ def test_the_command_line(tmp_path):
     folder.mkdir()
     shutil.copy(SUBMISSIONS / "correct.ipynb", folder / "ana.ipynb")
     shutil.copy(SUBMISSIONS / "invalid_json.ipynb", folder / "ben.ipynb")
-    done = subprocess.run([sys.executable, "-m", "adamcourse.grading.cli", "grade", str(folder), "fixture", "--source", str(SOURCE),
-                           "--out", str(tmp_path / "out"), "--workers", "1", "--time-limit", "8", "--quiet"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adamcourse.grading.cli",
+            "grade",
+            str(folder),
+            "fixture",
+            "--source",
+            str(SOURCE),
+            "--out",
+            str(tmp_path / "out"),
+            "--workers",
+            "1",
+            "--time-limit",
+            "8",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "sandbox:" in done.stderr
     assert "graded 2 submissions of fixture" in done.stderr
     with open(tmp_path / "out" / "gradebook.csv", newline="") as file:
         rows = [(r["student"], r["exercise"], r["points"], r["max_points"], r["outcome"]) for r in csv.DictReader(file)]
-    assert rows[:3] == [("ana", "ex00_gradient_step", "1", "1", "right"), ("ana", "ex02_ema_update", "1", "1", "right"),
-                        ("ana", "ex05_adam_step", "3", "3", "right")]
+    assert rows[:3] == [
+        ("ana", "ex00_gradient_step", "1", "1", "right"),
+        ("ana", "ex02_ema_update", "1", "1", "right"),
+        ("ana", "ex05_adam_step", "3", "3", "right"),
+    ]
     assert rows[3][:4] == ("ben", "ex00_gradient_step", "0", "1")
     assert "not a valid notebook" in (tmp_path / "out" / "feedback" / "fixture" / "ben.txt").read_text()
 
@@ -356,8 +389,13 @@ def test_gradescope_bundle_runs_locally(tmp_path, student, score):
     root = tmp_path / "autograder"  # laid out as Gradescope lays out /autograder
     with zipfile.ZipFile(bundle) as z:
         names = set(z.namelist())
-        assert {"setup.sh", "run_autograder", "config.json", "course/pyproject.toml",
-                "course/adamcourse/grading/submission.py"} <= names
+        assert {
+            "setup.sh",
+            "run_autograder",
+            "config.json",
+            "course/pyproject.toml",
+            "course/adamcourse/grading/submission.py",
+        } <= names
         assert z.getinfo("run_autograder").external_attr >> 16 & 0o111
         z.extractall(root / "source")
     (root / "submission").mkdir()
@@ -370,8 +408,10 @@ def test_gradescope_bundle_runs_locally(tmp_path, student, score):
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == score
     assert [(t["name"], t["max_score"]) for t in results["tests"]] == [
-        ("Exercise 1 · gradient_step (1 point)", 1.0), ("Exercise 2 · ema_update (1 point)", 1.0),
-        ("Exercise 3 · adam_step (3 points)", 3.0)]
+        ("Exercise 1 · gradient_step (1 point)", 1.0),
+        ("Exercise 2 · ema_update (1 point)", 1.0),
+        ("Exercise 3 · adam_step (3 points)", 3.0),
+    ]
     assert all(isinstance(t["output"], str) and t["output"] for t in results["tests"])
 
 
@@ -385,7 +425,7 @@ def test_the_audit_hook_fallback_blocks_writes_deletes_and_sockets(tmp_path):
 import os, socket, sys
 from adamcourse.grading.sandbox.launcher import _audit_guard
 _audit_guard({str(root)!r}, guard_files=True, guard_network=True)
-open({str(root / 'inside.txt')!r}, 'w').write('fine')
+open({str(root / "inside.txt")!r}, 'w').write('fine')
 for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outside)!r}),
                 lambda: socket.create_connection(('127.0.0.1', 9), timeout=1), lambda: os.kill(os.getppid(), 0)):
     try:
@@ -399,7 +439,9 @@ for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outs
     assert outside.read_text() == "keep" and (root / "inside.txt").read_text() == "fine"
 
 
-@pytest.mark.parametrize("path", [SUBMISSIONS / "huge_single_output.ipynb", FIXTURES / "extra" / "huge_output_bypass.ipynb"])
+@pytest.mark.parametrize(
+    "path", [SUBMISSIONS / "huge_single_output.ipynb", FIXTURES / "extra" / "huge_output_bypass.ipynb"]
+)
 def test_one_giant_print_never_reaches_the_graders_memory(path):
     """With memory to spare, a submission prints 300 MB at once. The kernel's
     stream cuts the write to the output budget; written around that stream,
@@ -439,8 +481,11 @@ def test_every_lesson_with_exercises_is_gradable_with_the_default_registry():
     gradable = {}
     for path in LESSONS:
         nb = json.loads(path.read_text())
-        ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")]
+        ids = [
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")
+        ]
         if ids:
             assert [e.grade_id for e in grading.load_assignment(path).exercises] == ids
             gradable[path.stem] = ids
@@ -454,6 +499,9 @@ def test_a_lesson_solution_gets_full_points_and_its_student_copy_none(tmp_path):
     rows = grading.grade(tmp_path, "05_adam", source=root / "05_adam.ipynb", workers=2, limits=LIMITS, progress=False)
     by = {(r.student, r.exercise): r for r in rows}
     assert {k: r.points for k, r in by.items()} == {
-        ("blank", "ex05_adam_step"): 0.0, ("blank", "ex05_keras_step_size"): 0.0,
-        ("teacher", "ex05_adam_step"): 3.0, ("teacher", "ex05_keras_step_size"): 1.0}
+        ("blank", "ex05_adam_step"): 0.0,
+        ("blank", "ex05_keras_step_size"): 0.0,
+        ("teacher", "ex05_adam_step"): 3.0,
+        ("teacher", "ex05_keras_step_size"): 1.0,
+    }
     assert "not attempted yet" in by[("blank", "ex05_adam_step")].feedback

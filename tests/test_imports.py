@@ -40,6 +40,7 @@ def test_the_learners_modules_and_the_exercises_never_import_the_grader():
     """Imports run one way: exercises <- lessons' checks; grading uses the exercises, never the reverse."""
     loaded = _adamcourse_modules_after(
         "import adamcourse, adamcourse.checks, adamcourse.exercises, adamcourse.plotting, adamcourse.animation, "
-        "adamcourse.widgets, adamcourse.running, adamcourse.session, adamcourse.finale, adamcourse.data")
+        "adamcourse.widgets, adamcourse.running, adamcourse.session, adamcourse.finale, adamcourse.data"
+    )
     assert "adamcourse.exercises.engine" in loaded  # the check sees what was imported
     assert not any(m.startswith("adamcourse.grading") for m in loaded), sorted(loaded)

@@ -58,7 +58,10 @@ KERAS_PAIRS = {
         lambda: keras.optimizers.Adam(0.01, beta_2=0.9, amsgrad=True),
         lambda: kb.CourseAdam(0.01, beta2=0.9, eps=1e-7, eps_hat=True, amsgrad=True),
     ),
-    "adamw": (lambda: keras.optimizers.AdamW(weight_decay=0.1), lambda: kb.CourseAdamW(weight_decay=0.1, eps=1e-7, eps_hat=True)),
+    "adamw": (
+        lambda: keras.optimizers.AdamW(weight_decay=0.1),
+        lambda: kb.CourseAdamW(weight_decay=0.1, eps=1e-7, eps_hat=True),
+    ),
     "sgd": (lambda: keras.optimizers.SGD(0.05), lambda: kb.CourseSGD(0.05)),
     "momentum": (lambda: keras.optimizers.SGD(0.05, momentum=0.9), lambda: kb.CourseMomentum(0.05, beta=0.9)),
     "nesterov": (
@@ -205,7 +208,9 @@ def test_a_model_compiled_with_course_adam_saves_and_loads(tmp_path):
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(64, 5)).astype(np.float32), rng.integers(0, 2, 64)
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
-    model.compile(kb.CourseAdam(0.01, beta1=0.8, amsgrad=True), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        kb.CourseAdam(0.01, beta1=0.8, amsgrad=True), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     model.save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras")

@@ -76,7 +76,8 @@ def test_adamw_step_is_the_librarys_adamw_and_torchs():
 def test_warmup_cosine_is_keras_cosine_decay_with_warmup_at_every_step(warmup, decay, peak, floor):
     keras = pytest.importorskip("keras")
     theirs = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, decay_steps=decay, alpha=floor / peak, warmup_target=peak, warmup_steps=warmup)
+        initial_learning_rate=0.0, decay_steps=decay, alpha=floor / peak, warmup_target=peak, warmup_steps=warmup
+    )
     lr = checks.reference("warmup_cosine")
     steps = range(warmup + decay + 20)
     ours = [lr(k, peak, warmup, decay, floor) for k in steps]
@@ -93,16 +94,23 @@ def test_warmup_cosine_is_torchs_schedulers_after_the_warmup():
     p = torch.zeros(1, requires_grad=True)
     warmup, decay, peak = 5, 20, 0.1
     optimizer = torch.optim.SGD([p], lr=peak)
-    scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
-        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1e-9, end_factor=1.0, total_iters=warmup),
-        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=decay, eta_min=0.0)], milestones=[warmup])
+    scheduler = torch.optim.lr_scheduler.SequentialLR(
+        optimizer,
+        [
+            torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1e-9, end_factor=1.0, total_iters=warmup),
+            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=decay, eta_min=0.0),
+        ],
+        milestones=[warmup],
+    )
     seen = []
     for _ in range(warmup + decay):
         seen.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
         scheduler.step()
     lr = checks.reference("warmup_cosine")
-    np.testing.assert_allclose(seen[1:], [lr(k, peak, warmup, decay, 0.0) for k in range(1, warmup + decay)], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        seen[1:], [lr(k, peak, warmup, decay, 0.0) for k in range(1, warmup + decay)], rtol=1e-6, atol=1e-9
+    )
 
 
 def test_clip_by_global_norm_is_keras_and_torch():
@@ -211,8 +219,11 @@ def test_warmup_cosine_using_keras_is_forbidden():
     def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, min_lr):
         import keras
 
-        return float(keras.optimizers.schedules.CosineDecay(0.0, decay_steps, alpha=min_lr / peak_lr,
-                                                            warmup_target=peak_lr, warmup_steps=warmup_steps)(step))
+        return float(
+            keras.optimizers.schedules.CosineDecay(
+                0.0, decay_steps, alpha=min_lr / peak_lr, warmup_target=peak_lr, warmup_steps=warmup_steps
+            )(step)
+        )
 
     assert run_check("warmup_cosine", warmup_cosine).outcome == "forbidden"
 

@@ -75,38 +75,59 @@ BYTES_RIGHT = {
 }
 
 BYTES_WRONG = {
-    "reads only": ("""
+    "reads only": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             reads = {"SGD": 2, "Momentum": 3, "AdaGrad": 3, "RMSProp": 3, "Adam": 4}[optimizer]
             return reads * n * np.dtype(dtype).itemsize
-        """, "only the reads"),
-    "bits": ("""
+        """,
+        "only the reads",
+    ),
+    "bits": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             arrays = {"SGD": 3, "Momentum": 5, "AdaGrad": 5, "RMSProp": 5, "Adam": 7}[optimizer]
             return arrays * n * np.finfo(dtype).bits
-        """, "bits, not bytes"),
-    "no gradient": ("""
+        """,
+        "bits, not bytes",
+    ),
+    "no gradient": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             arrays = {"SGD": 2, "Momentum": 4, "AdaGrad": 4, "RMSProp": 4, "Adam": 6}[optimizer]
             return arrays * n * np.dtype(dtype).itemsize
-        """, "gradient is read too"),
-    "numbers, not bytes": ("""
+        """,
+        "gradient is read too",
+    ),
+    "numbers, not bytes": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             return {"SGD": 3, "Momentum": 5, "AdaGrad": 5, "RMSProp": 5, "Adam": 7}[optimizer] * n
-        """, "numbers, not bytes"),
-    "float32 always": ("""
+        """,
+        "numbers, not bytes",
+    ),
+    "float32 always": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             return {"SGD": 3, "Momentum": 5, "AdaGrad": 5, "RMSProp": 5, "Adam": 7}[optimizer] * n * 4
-        """, "fixed at 4 bytes"),
-    "state not written back": ("""
+        """,
+        "fixed at 4 bytes",
+    ),
+    "state not written back": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             state = {"SGD": 0, "Momentum": 1, "AdaGrad": 1, "RMSProp": 1, "Adam": 2}[optimizer]
             return (2 + state + 1) * n * np.dtype(dtype).itemsize
-        """, "written back too"),
-    "Adam's count for all": ("""
+        """,
+        "written back too",
+    ),
+    "Adam's count for all": (
+        """
         def bytes_per_step(optimizer, n, dtype):
             return 28 * n * np.dtype(dtype).itemsize // 4
-        """, "Adam's seven arrays"),
+        """,
+        "Adam's seven arrays",
+    ),
 }
 
 
@@ -248,7 +269,8 @@ STEP_RIGHT = {
 }
 
 STEP_WRONG = {
-    "theta rebound": ("""
+    "theta rebound": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m *= beta1
@@ -257,24 +279,33 @@ STEP_WRONG = {
             v += (1 - beta2) * grad * grad
             theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "theta was rebound"),
-    "everything rebound": ("""
+        """,
+        "theta was rebound",
+    ),
+    "everything rebound": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m = beta1 * m + (1 - beta1) * grad
             v = beta2 * v + (1 - beta2) * grad**2
             theta = theta - lr * m / (1 - beta1**t) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "nothing changed in place"),
-    "averages rebound": ("""
+        """,
+        "nothing changed in place",
+    ),
+    "averages rebound": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m = beta1 * m + (1 - beta1) * grad
             v = beta2 * v + (1 - beta2) * grad**2
             theta -= lr * m / (1 - beta1**t) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "m and v were rebound"),
-    "step before the averages": ("""
+        """,
+        "m and v were rebound",
+    ),
+    "step before the averages": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             theta -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
@@ -283,8 +314,11 @@ STEP_WRONG = {
             v *= beta2
             v += (1 - beta2) * grad**2
             return t
-        """, "OLD m and v"),
-    "corrected in place": ("""
+        """,
+        "OLD m and v",
+    ),
+    "corrected in place": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m *= beta1
@@ -295,16 +329,22 @@ STEP_WRONG = {
             v /= 1 - beta2**t
             theta -= lr * m / (np.sqrt(v) + eps)
             return t
-        """, "bias-corrected in place"),
-    "one-line in-place average": ("""
+        """,
+        "bias-corrected in place",
+    ),
+    "one-line in-place average": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m *= beta1 + (1 - beta1) * grad
             v *= beta2 + (1 - beta2) * grad**2
             theta -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "WHOLE right-hand side"),
-    "v not scaled": ("""
+        """,
+        "WHOLE right-hand side",
+    ),
+    "v not scaled": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m *= beta1
@@ -312,8 +352,11 @@ STEP_WRONG = {
             v += (1 - beta2) * grad**2
             theta -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "v was never multiplied by beta2"),
-    "old t returned": ("""
+        """,
+        "v was never multiplied by beta2",
+    ),
+    "old t returned": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             step = t + 1
             m *= beta1
@@ -322,8 +365,11 @@ STEP_WRONG = {
             v += (1 - beta2) * grad**2
             theta -= lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
             return t
-        """, "return the new t"),
-    "m as a running sum": ("""
+        """,
+        "return the new t",
+    ),
+    "m as a running sum": (
+        """
         def adam_step_(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
             t = t + 1
             m *= beta1
@@ -332,7 +378,9 @@ STEP_WRONG = {
             v += (1 - beta2) * grad**2
             theta -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
             return t
-        """, "needs the weight (1 - beta1)"),
+        """,
+        "needs the weight (1 - beta1)",
+    ),
 }
 
 
@@ -359,8 +407,13 @@ def test_a_forgotten_return_says_so():
 
 
 def test_using_the_gradient_as_working_space_is_reported_with_what_may_change():
-    code = STEP_RIGHT["in-place operators and out="].replace("out=scratch", "out=grad").replace(
-        "(scratch,", "(grad,").replace("(m, scratch,", "(m, grad,").replace("(v, scratch,", "(v, grad,")
+    code = (
+        STEP_RIGHT["in-place operators and out="]
+        .replace("out=scratch", "out=grad")
+        .replace("(scratch,", "(grad,")
+        .replace("(m, scratch,", "(m, grad,")
+        .replace("(v, scratch,", "(v, grad,")
+    )
     verdict = run_check(STEP, learner(code))
     assert verdict.outcome == "changed inputs"
     assert "`grad`" in verdict.message and "`theta`, `m`, `v` and `scratch`" in verdict.message
@@ -456,7 +509,10 @@ def test_the_lesson_meets_the_notebook_contract():
     contract.test_source_and_notebook_agree(LESSON)
     contract.test_committed_executed_without_errors_or_colab_metadata(LESSON)
     contract.test_no_test_machinery_in_what_a_learner_reads(LESSON)
-    assert {s.metadata["nbgrader"]["grade_id"] for s, _, _ in contract.exercise_cells(contract.read(LESSON))} == {BYTES, STEP}
+    assert {s.metadata["nbgrader"]["grade_id"] for s, _, _ in contract.exercise_cells(contract.read(LESSON))} == {
+        BYTES,
+        STEP,
+    }
 
 
 def test_every_exercise_of_the_lesson_is_registered_with_its_check():

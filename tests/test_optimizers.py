@@ -153,7 +153,9 @@ def test_adam_without_bias_correction_hand_computed():
     assert x1 == pytest.approx(1 - 0.1 * 0.05 / (math.sqrt(0.00025) + 1e-8), rel=1e-15)
     assert x2 == pytest.approx(x1 - 0.1 * 0.07 / (math.sqrt(0.00031225) + 1e-8), rel=1e-14)
     # With bias correction (the default) the same run steps by about lr.
-    assert (run(Adam(lr=0.01), "bowl", steps=1).points[0] - run(Adam(lr=0.01), "bowl", steps=1).points[1])[0] == pytest.approx(0.01)
+    assert (run(Adam(lr=0.01), "bowl", steps=1).points[0] - run(Adam(lr=0.01), "bowl", steps=1).points[1])[
+        0
+    ] == pytest.approx(0.01)
 
 
 def test_bias_correction_is_a_flag_and_not_with_eps_hat():
@@ -183,7 +185,9 @@ def test_step_sizes_after_one_step_by_hand():
     assert sizes[0] == pytest.approx(0.5 / (0.5 + 1e-8), rel=1e-15) and np.isnan(sizes[1])
     # RMSProp: v = 0.1 * 0.25 = 0.025; eps inside the root with eps_inside_sqrt
     assert after_one_step(RMSProp(lr=0.1))[0] == pytest.approx(0.1 / (math.sqrt(0.025) + 1e-8), rel=1e-14)
-    assert after_one_step(RMSProp(lr=0.1, eps=1e-3, eps_inside_sqrt=True))[0] == pytest.approx(0.1 / math.sqrt(0.026), rel=1e-14)
+    assert after_one_step(RMSProp(lr=0.1, eps=1e-3, eps_inside_sqrt=True))[0] == pytest.approx(
+        0.1 / math.sqrt(0.026), rel=1e-14
+    )
     # AdaGrad starting at 0.1 (Keras) has a step size for the unseen parameter too: lr / sqrt(0.1 + eps)
     keras = after_one_step(AdaGrad.like_keras(lr=0.1))
     assert keras[1] == pytest.approx(0.1 / math.sqrt(0.1 + 1e-7), rel=1e-14)
@@ -192,7 +196,9 @@ def test_step_sizes_after_one_step_by_hand():
     # Keras' eps_hat: the same with eps / sqrt(1 - beta2) in place of eps
     assert after_one_step(Adam.like_keras(lr=0.3))[0] == pytest.approx(0.3 / (0.5 + 1e-7 / math.sqrt(0.001)), rel=1e-14)
     # without bias correction: lr / (sqrt(v) + eps), what multiplies m
-    assert after_one_step(Adam(lr=0.3, bias_correction=False))[0] == pytest.approx(0.3 / (math.sqrt(0.00025) + 1e-8), rel=1e-14)
+    assert after_one_step(Adam(lr=0.3, bias_correction=False))[0] == pytest.approx(
+        0.3 / (math.sqrt(0.00025) + 1e-8), rel=1e-14
+    )
     assert after_one_step(AdamW(lr=0.3, amsgrad=True))[0] == pytest.approx(0.3 / (0.5 + 1e-8), rel=1e-15)
 
 
@@ -324,7 +330,10 @@ ALL_CONFIGS = [
     AdamW(lr=0.01),
     AdamW.like_keras(),
 ]
-IDS = [opt.label + ("-keras" if getattr(opt, "eps_hat", False) or getattr(opt, "eps_inside_sqrt", False) else "") for opt in ALL_CONFIGS]
+IDS = [
+    opt.label + ("-keras" if getattr(opt, "eps_hat", False) or getattr(opt, "eps_inside_sqrt", False) else "")
+    for opt in ALL_CONFIGS
+]
 
 
 @pytest.mark.parametrize("opt", ALL_CONFIGS, ids=IDS)

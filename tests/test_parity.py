@@ -29,8 +29,7 @@ def _problem(dtype, seed=0):
     """Start params (bounded away from 0, so ulps are meaningful) and 20 gradients."""
     rng = np.random.default_rng(seed)
     params = {
-        k: (rng.uniform(0.5, 2.0, size=s) * rng.choice([-1.0, 1.0], size=s)).astype(dtype)
-        for k, s in SHAPES.items()
+        k: (rng.uniform(0.5, 2.0, size=s) * rng.choice([-1.0, 1.0], size=s)).astype(dtype) for k, s in SHAPES.items()
     }
     grads = []
     for _ in range(STEPS):
@@ -109,9 +108,15 @@ KERAS_CASES = {
         ),
     ),
     "AdamW amsgrad": lambda h: (
-        AdamW.like_keras(lr=h["lr"], beta1=h["beta"], beta2=h["beta2"], eps=h["eps"], weight_decay=h["wd"], amsgrad=True),
+        AdamW.like_keras(
+            lr=h["lr"], beta1=h["beta"], beta2=h["beta2"], eps=h["eps"], weight_decay=h["wd"], amsgrad=True
+        ),
         lambda k: k.optimizers.AdamW(
-            learning_rate=h["lr"], beta_1=h["beta"], beta_2=h["beta2"], epsilon=h["eps"], weight_decay=h["wd"],
+            learning_rate=h["lr"],
+            beta_1=h["beta"],
+            beta_2=h["beta2"],
+            epsilon=h["eps"],
+            weight_decay=h["wd"],
             amsgrad=True,
         ),
     ),
@@ -123,13 +128,28 @@ def test_keras_defaults_are_what_like_keras_sets(keras):
     pairs = [
         (SGD.like_keras(), keras.optimizers.SGD(), {"lr": "learning_rate"}),
         (Momentum.like_keras(), keras.optimizers.SGD(momentum=0.9), {"lr": "learning_rate", "beta": "momentum"}),
-        (AdaGrad.like_keras(), keras.optimizers.Adagrad(),
-         {"lr": "learning_rate", "eps": "epsilon", "initial_accumulator": "initial_accumulator_value"}),
+        (
+            AdaGrad.like_keras(),
+            keras.optimizers.Adagrad(),
+            {"lr": "learning_rate", "eps": "epsilon", "initial_accumulator": "initial_accumulator_value"},
+        ),
         (RMSProp.like_keras(), keras.optimizers.RMSprop(), {"lr": "learning_rate", "beta": "rho", "eps": "epsilon"}),
-        (Adam.like_keras(), keras.optimizers.Adam(),
-         {"lr": "learning_rate", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon"}),
-        (AdamW.like_keras(), keras.optimizers.AdamW(),
-         {"lr": "learning_rate", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon", "weight_decay": "weight_decay"}),
+        (
+            Adam.like_keras(),
+            keras.optimizers.Adam(),
+            {"lr": "learning_rate", "beta1": "beta_1", "beta2": "beta_2", "eps": "epsilon"},
+        ),
+        (
+            AdamW.like_keras(),
+            keras.optimizers.AdamW(),
+            {
+                "lr": "learning_rate",
+                "beta1": "beta_1",
+                "beta2": "beta_2",
+                "eps": "epsilon",
+                "weight_decay": "weight_decay",
+            },
+        ),
     ]
     for ours, theirs, names in pairs:
         config = theirs.get_config()
@@ -259,7 +279,9 @@ def run_torch(torch, make, params, grads):
             tensor.grad = torch.tensor(g[key])
         opt.step()
     final = {k: t.detach().numpy() for k, t in zip(SHAPES, tensors)}
-    names = [n for n, value in opt.state[tensors[0]].items() if torch.is_tensor(value) and value.shape == tensors[0].shape]
+    names = [
+        n for n, value in opt.state[tensors[0]].items() if torch.is_tensor(value) and value.shape == tensors[0].shape
+    ]
     return final, {name: {k: opt.state[t][name].numpy() for k, t in zip(SHAPES, tensors)} for name in names}
 
 
@@ -319,12 +341,20 @@ def test_torch_parity(case, dtype):
 TORCH_DEFAULTS = {
     "SGD": (SGD.like_torch(), "SGD", {}, {"lr": "lr"}),
     "SGD momentum=0.9": (Momentum.like_torch(), "SGD", {"momentum": 0.9}, {"lr": "lr", "beta": "momentum"}),
-    "Adagrad": (AdaGrad.like_torch(), "Adagrad", {},
-                {"lr": "lr", "eps": "eps", "initial_accumulator": "initial_accumulator_value"}),
+    "Adagrad": (
+        AdaGrad.like_torch(),
+        "Adagrad",
+        {},
+        {"lr": "lr", "eps": "eps", "initial_accumulator": "initial_accumulator_value"},
+    ),
     "RMSprop": (RMSProp.like_torch(), "RMSprop", {}, {"lr": "lr", "beta": "alpha", "eps": "eps"}),
     "Adam": (Adam.like_torch(), "Adam", {}, {"lr": "lr", "eps": "eps", "beta1": "betas.0", "beta2": "betas.1"}),
-    "AdamW": (AdamW.like_torch(), "AdamW", {},
-              {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay", "beta1": "betas.0", "beta2": "betas.1"}),
+    "AdamW": (
+        AdamW.like_torch(),
+        "AdamW",
+        {},
+        {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay", "beta1": "betas.0", "beta2": "betas.1"},
+    ),
 }
 
 
@@ -344,7 +374,9 @@ def test_torch_defaults_are_what_like_torch_sets(case):
     ours, cls, kwargs, names = TORCH_DEFAULTS[case]
     theirs = torch_results.load()["defaults"][case]
     if _torch is not None:
-        assert torch_defaults(_torch, cls, kwargs, names) == theirs, "stored defaults drifted: rerun tools/make_torch_golden.py"
+        assert torch_defaults(_torch, cls, kwargs, names) == theirs, (
+            "stored defaults drifted: rerun tools/make_torch_golden.py"
+        )
     for our_name, torch_name in names.items():
         assert getattr(ours, our_name) == theirs[torch_name], (ours, torch_name)
     if isinstance(ours, Adam):
@@ -376,7 +408,12 @@ def torch_lesson05(torch):
 def test_lesson05_shows_what_pytorch_computes():
     stored, _ = torch_results.lesson05_adam_on_rosenbrock()
     if _torch is not None:
-        np.testing.assert_allclose(stored, torch_lesson05(_torch), rtol=1e-12, atol=0,
-                                   err_msg="stored lesson 05 result drifted: rerun tools/make_torch_golden.py")
+        np.testing.assert_allclose(
+            stored,
+            torch_lesson05(_torch),
+            rtol=1e-12,
+            atol=0,
+            err_msg="stored lesson 05 result drifted: rerun tools/make_torch_golden.py",
+        )
     ours = run(Adam.like_torch(lr=0.05), "rosenbrock", steps=50).points[-1]
     np.testing.assert_allclose(ours, stored, rtol=0, atol=1e-10)

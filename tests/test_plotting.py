@@ -11,8 +11,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from adamcourse import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, get_objective, linear_regression, run, run_minibatch
-from adamcourse import plotting
+from adamcourse import (
+    SGD,
+    AdaGrad,
+    Adam,
+    AdamW,
+    Momentum,
+    RMSProp,
+    linear_regression,
+    plotting,
+    run,
+    run_minibatch,
+)
 
 # The Okabe-Ito palette, typed in from the paper, not read from the module.
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
@@ -177,7 +187,9 @@ def test_contour_lines_stand_out_from_every_band_they_are_drawn_on(name):
     assert min(_contrast(line_color, band) for band in bands) >= 3.0
     assert min(lines.get_linewidth()) >= 0.6
     # Thinner than every path, so the runs stay in front.
-    assert max(lines.get_linewidth()) < min(s["linewidth"] for s in plotting.trajectory_styles("SGD", "Adam", "AdaGrad"))
+    assert max(lines.get_linewidth()) < min(
+        s["linewidth"] for s in plotting.trajectory_styles("SGD", "Adam", "AdaGrad")
+    )
     # Steep landscapes get a line at every other band edge, not a solid grey wall.
     assert len(lines.levels) == 15 and len(filled.levels) == 30
 

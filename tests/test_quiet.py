@@ -20,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fresh(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"},
+    )
 
 
 def test_tensorflow_prints_start_up_lines_when_nothing_stops_it():
@@ -32,12 +38,15 @@ def test_tensorflow_prints_start_up_lines_when_nothing_stops_it():
     assert START_UP_LINE.search(plain.stderr), f"no start-up line to hide: {plain.stderr!r}"
 
 
-@pytest.mark.parametrize("first", [
-    "from adamcourse import session; session.start(seed=0); import keras",  # a lesson's own import (05, 06)
-    "from adamcourse import session; session.start(seed=0); import tensorflow as tf; keras = tf.keras",
-    "from adamcourse.keras_bridge import CourseAdam; import keras",
-    "from adamcourse import finale; import keras",  # finale imports Keras lazily
-])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "from adamcourse import session; session.start(seed=0); import keras",  # a lesson's own import (05, 06)
+        "from adamcourse import session; session.start(seed=0); import tensorflow as tf; keras = tf.keras",
+        "from adamcourse.keras_bridge import CourseAdam; import keras",
+        "from adamcourse import finale; import keras",  # finale imports Keras lazily
+    ],
+)
 def test_nothing_reaches_stderr_once_the_library_is_loaded(first):
     result = fresh(
         f"{first}\n"
@@ -64,10 +73,12 @@ def test_a_real_error_from_native_code_still_gets_through():
 @pytest.mark.slow
 def test_a_notebook_importing_keras_shows_no_start_up_lines():
     """In a Jupyter kernel (nbclient here, JupyterLab alike) native stderr becomes cell output."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from adamcourse import session\nrng = session.start(seed=0)"),
-        nbformat.v4.new_code_cell("import keras\nimport tensorflow as tf\nprint(float(tf.constant(1.0) + 1))"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("from adamcourse import session\nrng = session.start(seed=0)"),
+            nbformat.v4.new_code_cell("import keras\nimport tensorflow as tf\nprint(float(tf.constant(1.0) + 1))"),
+        ]
+    )
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     outputs = [o for cell in nb.cells for o in cell.outputs]
     assert [o for o in outputs if o.output_type == "stream" and o.name == "stderr"] == []

@@ -43,9 +43,17 @@ def test_solutions_become_stubs_that_raise_with_a_hint(source):
 
 
 def test_hint_comments_stay_and_unfinished_regions_are_refused():
-    nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "ex"}}, "outputs": [],
-                     "execution_count": 3,
-                     "source": "def f(x):\n    # BEGIN SOLUTION\n    # Hint: square it\n    return x**2\n    # END SOLUTION\n"}]}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"nbgrader": {"solution": True, "grade_id": "ex"}},
+                "outputs": [],
+                "execution_count": 3,
+                "source": "def f(x):\n    # BEGIN SOLUTION\n    # Hint: square it\n    return x**2\n    # END SOLUTION\n",
+            }
+        ]
+    }
     cell = release.student_copy(nb)["cells"][0]
     assert "    # Hint: square it\n    # YOUR CODE HERE\n    raise NotImplementedError(" in text(cell)
     assert "x**2" not in text(cell)
@@ -83,10 +91,26 @@ def test_outputs_of_solution_and_check_cells_are_cleared_everything_else_kept(so
 def test_a_spoiler_cells_output_is_cleared_and_its_code_kept(source):
     nb = json.loads(json.dumps(source))
     shown = {"output_type": "stream", "name": "stdout", "text": "def _update(...): the whole solution"}
-    nb["cells"].append({"cell_type": "code", "execution_count": 7, "id": "spoiler-cell", "source": "print(solution)",
-                        "metadata": {"tags": [release.SPOILER_TAG]}, "outputs": [shown]})
-    nb["cells"].append({"cell_type": "code", "execution_count": 8, "id": "plain-cell", "source": "print(1)",
-                        "metadata": {}, "outputs": [shown]})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": 7,
+            "id": "spoiler-cell",
+            "source": "print(solution)",
+            "metadata": {"tags": [release.SPOILER_TAG]},
+            "outputs": [shown],
+        }
+    )
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": 8,
+            "id": "plain-cell",
+            "source": "print(1)",
+            "metadata": {},
+            "outputs": [shown],
+        }
+    )
     spoiler, plain = release.student_copy(nb)["cells"][-2:]
     assert spoiler["outputs"] == [] and spoiler["execution_count"] is None and text(spoiler) == "print(solution)"
     assert plain["outputs"] == [shown]
@@ -126,8 +150,12 @@ def test_release_command_writes_and_checks(tmp_path):
     shutil.copy(FIXTURE, notebooks / "99_fixture.ipynb")
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "adamcourse.grading.cli", "release", "--notebooks", str(notebooks), *args],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "adamcourse.grading.cli", "release", "--notebooks", str(notebooks), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     assert cli("--check").returncode == 1  # no copies yet
     assert cli().returncode == 0

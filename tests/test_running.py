@@ -7,8 +7,18 @@ import warnings
 import numpy as np
 import pytest
 
-from adamcourse import SGD, Adam, Momentum, Trajectory, compare, get_objective, linear_regression, logistic_regression
-from adamcourse import run, run_minibatch
+from adamcourse import (
+    SGD,
+    Adam,
+    Momentum,
+    Trajectory,
+    compare,
+    get_objective,
+    linear_regression,
+    logistic_regression,
+    run,
+    run_minibatch,
+)
 
 
 def test_run_records_every_step():
@@ -112,7 +122,9 @@ def test_full_batch_is_gradient_descent():
         points.append(x)
     # the same mean over a shuffled order: equal up to rounding
     np.testing.assert_allclose(full.points, points, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(full.points, run(SGD(lr=0.3), problem.as_objective(), steps=20).points, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        full.points, run(SGD(lr=0.3), problem.as_objective(), steps=20).points, rtol=1e-12, atol=1e-14
+    )
 
 
 def test_small_batches_are_noisy_but_get_there():
@@ -159,8 +171,9 @@ def test_steps_to_settle_counts_from_the_last_time_the_loss_was_too_high():
     assert steps_to_settle(run(SGD(lr=0.5), "bowl", steps=10)) == 1
     # Passing close and flying on does not count: a made-up loss history.
     tr = run(SGD(lr=0.25), "bowl", steps=4)
-    bounced = Trajectory(tr.label, tr.points, np.array([1.0, 0.001, 0.5, 0.005, 0.002]), tr.grad_norms, tr.states,
-                         None, "bowl")
+    bounced = Trajectory(
+        tr.label, tr.points, np.array([1.0, 0.001, 0.5, 0.005, 0.002]), tr.grad_norms, tr.states, None, "bowl"
+    )
     assert steps_to_settle(bounced) == 3
     assert steps_to_settle(run(SGD(lr=1.5), "bowl", steps=50)) is None  # diverged
 

@@ -35,7 +35,9 @@ SHAPES = {"w": (4, 3), "b": (5,), "tiny": (6,)}
 
 def _problem(dtype, seed=0):
     rng = np.random.default_rng(seed)
-    params = {k: (rng.uniform(0.5, 2.0, size=s) * rng.choice([-1.0, 1.0], size=s)).astype(dtype) for k, s in SHAPES.items()}
+    params = {
+        k: (rng.uniform(0.5, 2.0, size=s) * rng.choice([-1.0, 1.0], size=s)).astype(dtype) for k, s in SHAPES.items()
+    }
     grads = []
     for _ in range(STEPS):
         scale = rng.uniform(0.1, 3.0)
@@ -59,6 +61,7 @@ def _assert_same(ours, theirs, dtype, what):
             np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-10, atol=0, err_msg=f"{what}[{key}]")
         else:
             np.testing.assert_array_max_ulp(ours[key], theirs[key].astype(np.float32), maxulp=ULPS)
+
 
 # --- values by hand ----------------------------------------------------------------
 
@@ -195,13 +198,25 @@ def test_a_schedule_gives_the_same_steps_in_the_blocked_path():
 # --- bad input -------------------------------------------------------------------------
 
 BAD = [
-    (lambda: StepDecay(boundaries=(10,), values=(0.1,)), ValueError, r"values must have one more entry than boundaries"),
+    (
+        lambda: StepDecay(boundaries=(10,), values=(0.1,)),
+        ValueError,
+        r"values must have one more entry than boundaries",
+    ),
     (lambda: StepDecay(boundaries=(10, 5), values=(0.1, 0.01, 0.001)), ValueError, r"boundaries must increase"),
     (lambda: StepDecay(boundaries=(0,), values=(0.1, 0.01)), ValueError, r"each boundary must be a whole number >= 1"),
     (lambda: StepDecay(boundaries=10, values=(0.1, 0.01)), TypeError, r"boundaries must be a sequence"),
-    (lambda: StepDecay(boundaries=(10,), values=(0.1, -0.01)), ValueError, r"each value must be a positive finite number"),
+    (
+        lambda: StepDecay(boundaries=(10,), values=(0.1, -0.01)),
+        ValueError,
+        r"each value must be a positive finite number",
+    ),
     (lambda: ExponentialDecay(lr=0.1, decay_rate=0.0), ValueError, r"decay_rate must be a positive finite number"),
-    (lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, decay_steps=2.5), ValueError, r"decay_steps must be a whole number"),
+    (
+        lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, decay_steps=2.5),
+        ValueError,
+        r"decay_steps must be a whole number",
+    ),
     (lambda: ExponentialDecay(lr=0.1, decay_rate=0.5, staircase="yes"), TypeError, r"staircase must be True or False"),
     (lambda: CosineDecay(lr=0.1, decay_steps=0), ValueError, r"decay_steps must be a whole number >= 1"),
     (lambda: CosineDecay(lr=0.01, decay_steps=10, min_lr=0.1), ValueError, r"min_lr=0.1 is above lr=0.01"),
@@ -211,22 +226,44 @@ BAD = [
     (lambda: LinearWarmup(steps=5, then="0.01"), TypeError, r"then must be a number"),
     (lambda: Constant(0), ValueError, r"Constant: lr must be a positive finite number"),
     # Keras' and PyTorch's names get the course's
-    (lambda: CosineDecay(initial_learning_rate=0.01, decay_steps=10), TypeError,
-     r"CosineDecay has no argument `initial_learning_rate` \(that is Keras' name\); write CosineDecay\(lr=0.01"),
+    (
+        lambda: CosineDecay(initial_learning_rate=0.01, decay_steps=10),
+        TypeError,
+        r"CosineDecay has no argument `initial_learning_rate` \(that is Keras' name\); write CosineDecay\(lr=0.01",
+    ),
     (lambda: CosineDecay(lr=0.01, decay_steps=10, alpha=0.1), TypeError, r"min_lr=alpha \* lr"),
-    (lambda: CosineDecay(lr=0.01, decay_steps=90, warmup_steps=10), TypeError,
-     r"write LinearWarmup\(steps=10, then=CosineDecay\(\.\.\.\)\)"),
+    (
+        lambda: CosineDecay(lr=0.01, decay_steps=90, warmup_steps=10),
+        TypeError,
+        r"write LinearWarmup\(steps=10, then=CosineDecay\(\.\.\.\)\)",
+    ),
     (lambda: CosineDecay(lr=0.01, T_max=10), TypeError, r"PyTorch's CosineAnnealingLR.*decay_steps=10"),
     (lambda: CosineDecay(lr=0.01, decay_steps=10, eta_min=0.001), TypeError, r"min_lr=0.001"),
     (lambda: ExponentialDecay(lr=0.01, gamma=0.9), TypeError, r"write ExponentialDecay\(lr=\.\.\., decay_rate=0.9\)"),
     (lambda: StepDecay(milestones=(5,), values=(0.1, 0.01)), TypeError, r"write StepDecay\(boundaries=\(5,\)"),
     (lambda: LinearWarmup(total_iters=5, then=0.01), TypeError, r"PyTorch's LinearLR.*LinearWarmup\(steps=5"),
-    (lambda: CosineDecay(lr=0.01, decay_steps=10, min_l=0.0), TypeError, r"Did you mean `min_lr`\? Its arguments are: lr, decay_steps, min_lr"),
+    (
+        lambda: CosineDecay(lr=0.01, decay_steps=10, min_l=0.0),
+        TypeError,
+        r"Did you mean `min_lr`\? Its arguments are: lr, decay_steps, min_lr",
+    ),
     # what the optimizer says about a schedule
     (lambda: Adam(lr=CosineDecay), TypeError, r"Adam: lr is the class CosineDecay.*build one first"),
-    (lambda: SGD(lr=lambda step: "0.1"), TypeError, r"SGD: the schedule lr=.* returned '0.1' for step 0; a schedule must return one number"),
-    (lambda: Momentum(lr=lambda step: -0.1), ValueError, r"Momentum: the schedule lr=.* returned -0.1 for step 0 \(update t=1\); a learning rate must be a finite number >= 0"),
-    (lambda: _run(RMSProp(lr=lambda step: 0.01 if step < 2 else math.nan), 3), ValueError, r"RMSProp: the schedule .* returned nan for step 2 \(update t=3\)"),
+    (
+        lambda: SGD(lr=lambda step: "0.1"),
+        TypeError,
+        r"SGD: the schedule lr=.* returned '0.1' for step 0; a schedule must return one number",
+    ),
+    (
+        lambda: Momentum(lr=lambda step: -0.1),
+        ValueError,
+        r"Momentum: the schedule lr=.* returned -0.1 for step 0 \(update t=1\); a learning rate must be a finite number >= 0",
+    ),
+    (
+        lambda: _run(RMSProp(lr=lambda step: 0.01 if step < 2 else math.nan), 3),
+        ValueError,
+        r"RMSProp: the schedule .* returned nan for step 2 \(update t=3\)",
+    ),
 ]
 
 
@@ -309,7 +346,11 @@ KERAS_RUNS = {
         lambda k, lr: k.optimizers.Adam(lr),
         "warmup then cosine",
     ),
-    "Adam, warmup from 0": (lambda lr: Adam.like_keras(lr=lr), lambda k, lr: k.optimizers.Adam(lr), "warmup from 0 then cosine"),
+    "Adam, warmup from 0": (
+        lambda lr: Adam.like_keras(lr=lr),
+        lambda k, lr: k.optimizers.Adam(lr),
+        "warmup from 0 then cosine",
+    ),
     "AdamW, cosine": (lambda lr: AdamW.like_keras(lr=lr), lambda k, lr: k.optimizers.AdamW(lr), "cosine"),
     "SGD, step decay": (lambda lr: SGD.like_keras(lr=lr), lambda k, lr: k.optimizers.SGD(lr), "step decay"),
     # Keras' velocity holds lr * g, so a changing lr reaches the step through the velocity
@@ -324,6 +365,7 @@ KERAS_RUNS = {
         "exponential staircase",
     ),
 }
+
 
 def _run_keras(keras, opt, params, grads):
     variables = [keras.Variable(params[k], dtype="float32", name=k) for k in SHAPES]
@@ -590,7 +632,9 @@ def test_the_keras_twin_of_a_constant_is_the_number(keras):
 def test_keras_cannot_take_a_plain_function(keras):
     from adamcourse.keras_bridge import to_keras, to_keras_schedule
 
-    with pytest.raises(TypeError, match=r"to_keras: lr=.* is a plain function.*Use a schedule from adamcourse.schedules"):
+    with pytest.raises(
+        TypeError, match=r"to_keras: lr=.* is a plain function.*Use a schedule from adamcourse.schedules"
+    ):
         to_keras(Adam(lr=lambda step: 0.01))
     with pytest.raises(TypeError, match=r"to_keras_schedule: expected a schedule from adamcourse.schedules"):
         to_keras_schedule(lambda step: 0.01)

@@ -74,7 +74,7 @@ def needles(line: str) -> set[str]:
     return {form} if len(form) >= _SHORTEST else set()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _answers() -> dict[str, tuple[str, str]]:
     """Normalised answer -> (the first lesson whose exercise it answers, that exercise)."""
     first = {}
@@ -117,7 +117,7 @@ def spoilers(nb, name: str) -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def executed(name: str):
     """The student copy of ``name``, run top to bottom as a learner would, exercises unsolved."""
     nb = nbformat.read(STUDENT / f"{name}.ipynb", as_version=4)
@@ -136,10 +136,14 @@ def test_the_search_finds_a_solution_in_any_of_its_usual_forms():
     answers = forbidden("05_adam")
     library = "            p = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)"
     assert any(needle in normalize(library) for needle in answers)
-    docstring = '"""Adam\'s step size with both bias corrections folded in: lr * sqrt(1 - beta2**t) / (1 - beta1**t)."""'
+    docstring = (
+        '"""Adam\'s step size with both bias corrections folded in: lr * sqrt(1 - beta2**t) / (1 - beta1**t)."""'
+    )
     assert any(needle in normalize(docstring) for needle in answers)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(inspect.getsource(ema))")])
-    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="    return beta * average + (1 - beta) * x\n")]
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="    return beta * average + (1 - beta) * x\n")
+    ]
     assert spoilers(nb, "02_momentum") and not spoilers(nb, "03_adagrad")
     harmless = "t = t + 1\nfor t in range(1, steps + 1):\n    m, v = ema(m, 1.0, beta1), ema(v, 1.0**2, beta2)"
     assert not any(needle in normalize(harmless) for needle in answers)

@@ -92,10 +92,13 @@ def test_explorer_figure_draws_the_runs_of_its_settings():
     np.testing.assert_allclose(loss_ax.lines[1].get_ydata(), run(Adam(lr=0.1), ravine, steps=50).losses)
 
 
-@pytest.mark.parametrize("changes", [
-    [Settings(lr=0.002, optimizers=("SGD", "RMSProp", "Adam"))],
-    [Settings(objective="ravine", lr=0.3), Settings(objective="ravine", lr=0.05, optimizers=("Adam",))],
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [Settings(lr=0.002, optimizers=("SGD", "RMSProp", "Adam"))],
+        [Settings(objective="ravine", lr=0.3), Settings(objective="ravine", lr=0.05, optimizers=("Adam",))],
+    ],
+)
 def test_the_fast_redraw_gives_the_same_pixels_as_a_full_render(changes):
     view = render(Settings(lr=0.01))
     for settings in changes:  # later updates are blitted onto the kept landscape
@@ -130,8 +133,12 @@ def test_the_explorer_fits_a_1024_by_768_screen(ex):
     # bars, about 570 high.
     widths = [int(box.layout.width.rstrip("px")) for box in ex.ui.children[0].children]
     assert len(widths) == 3 and sum(widths) <= 844
-    assert all(int(c.layout.width.rstrip("px")) <= w for box, w in zip(ex.ui.children[0].children, widths)
-               for c in box.children if getattr(c.layout, "width", None) and c.layout.width.endswith("px"))
+    assert all(
+        int(c.layout.width.rstrip("px")) <= w
+        for box, w in zip(ex.ui.children[0].children, widths)
+        for c in box.children
+        if getattr(c.layout, "width", None) and c.layout.width.endswith("px")
+    )
     rows = max(len(box.children) for box in ex.ui.children[0].children)
     height = png_pixels(ex.image.value).shape[0]
     assert rows <= 4 and width_of(ex.image.value) <= 900
@@ -156,15 +163,21 @@ def test_moving_the_lr_slider_reruns_and_redraws(ex):
     assert ex.redraws == 2
     assert ex.image.value != before
     rosenbrock = get_objective("rosenbrock")
-    np.testing.assert_array_equal(ex.view.path_line("Adam").get_xydata(), run(Adam(lr=0.05), rosenbrock, steps=200).points)
+    np.testing.assert_array_equal(
+        ex.view.path_line("Adam").get_xydata(), run(Adam(lr=0.05), rosenbrock, steps=200).points
+    )
     # SGD at lr=0.05 blows up on Rosenbrock: a cross on the frame and the status say so.
     sgd = ex.view.trajectories[0]
     assert sgd.diverged_at is not None
     legend = [t.get_text() for t in ex.view.legend.get_texts()]
     assert legend == ["SGD", "Momentum", "Adam", "minimum"]
     assert f"diverged at step {sgd.diverged_at}" in ex.status.value
-    cross = [line for line in ex.view._path_artists if line.get_marker() == "X" and line.get_color() == ex.view.path_line("SGD").get_color()]
-    (x, y), = cross[0].get_xydata()
+    cross = [
+        line
+        for line in ex.view._path_artists
+        if line.get_marker() == "X" and line.get_color() == ex.view.path_line("SGD").get_color()
+    ]
+    ((x, y),) = cross[0].get_xydata()
     (x0, x1), (y0, y1) = rosenbrock.bounds
     assert min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) < 1e-9  # on the frame, where it left
 

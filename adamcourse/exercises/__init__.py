@@ -11,9 +11,19 @@ The notebooks call them through :mod:`adamcourse.checks`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from adamcourse.exercises import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from adamcourse.exercises import (
+    lesson00,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+)
 from adamcourse.exercises.engine import (
     CHECK_SEED,
     MISTAKE_CREDIT,
@@ -25,8 +35,21 @@ from adamcourse.exercises.engine import (
     run_check,
 )
 
-__all__ = ["EXERCISES", "LESSONS", "exercise", "reference", "for_lesson", "Exercise", "Mistake", "Observation",
-           "Verdict", "judge_calls", "run_check", "CHECK_SEED", "MISTAKE_CREDIT"]
+__all__ = [
+    "EXERCISES",
+    "LESSONS",
+    "exercise",
+    "reference",
+    "for_lesson",
+    "Exercise",
+    "Mistake",
+    "Observation",
+    "Verdict",
+    "judge_calls",
+    "run_check",
+    "CHECK_SEED",
+    "MISTAKE_CREDIT",
+]
 
 LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08)
 

@@ -36,17 +36,26 @@ def _judge_tuned_adagrad(args: tuple, got: Any) -> Verdict:
     goal = finale.TUNING_GOAL
     lr = got.get("lr", 0.001)
     if accuracy >= goal:
-        return Verdict(True, f"With {got} Adagrad reaches validation accuracy {accuracy:.3f} after 3 epochs (goal {goal}; "
-                             f"Keras' defaults: about 0.6).")
+        return Verdict(
+            True,
+            f"With {got} Adagrad reaches validation accuracy {accuracy:.3f} after 3 epochs (goal {goal}; "
+            f"Keras' defaults: about 0.6).",
+        )
     if not math.isfinite(accuracy) or accuracy < 0.2:
-        hint = (f"training broke down (accuracy {accuracy:.2f}, no better than guessing): lr={lr} is too large. "
-                f"AdaGrad's first steps have size about lr for every weight; try a value 3-10 times smaller.")
+        hint = (
+            f"training broke down (accuracy {accuracy:.2f}, no better than guessing): lr={lr} is too large. "
+            f"AdaGrad's first steps have size about lr for every weight; try a value 3-10 times smaller."
+        )
     elif lr <= 0.003:
-        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs: still crawling. AdaGrad divides by the root of the "
-                f"sum of *all* squared gradients, so its steps only shrink; start with a learning rate 10-100 times larger.")
+        hint = (
+            f"validation accuracy {accuracy:.3f} after 3 epochs: still crawling. AdaGrad divides by the root of the "
+            f"sum of *all* squared gradients, so its steps only shrink; start with a learning rate 10-100 times larger."
+        )
     else:
-        hint = (f"validation accuracy {accuracy:.3f} after 3 epochs, the goal is {goal}. Try learning rates a factor "
-                f"of 3 apart on both sides of lr={lr} and keep the best.")
+        hint = (
+            f"validation accuracy {accuracy:.3f} after 3 epochs, the goal is {goal}. Try learning rates a factor "
+            f"of 3 apart on both sides of lr={lr} and keep the best."
+        )
     return Verdict(False, hint)
 
 

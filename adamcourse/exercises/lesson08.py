@@ -47,36 +47,58 @@ def _bytes_cases(rng):
     # every optimizer, Adam twice (it alone tells "the state is read but not written back" from
     # "the gradient is forgotten"), sizes and precisions drawn afresh
     names = [*rng.permutation(list(ARRAYS_READ_WRITTEN)), "Adam"]
-    return [(str(name), int(rng.integers(1_000, 10_000_000)), str(rng.choice(["float16", "float32", "float64"])))
-            for name in names]
+    return [
+        (str(name), int(rng.integers(1_000, 10_000_000)), str(rng.choice(["float16", "float32", "float64"])))
+        for name in names
+    ]
 
 
 def _counting(arrays):
     """A wrong count: ``arrays(read, written)`` arrays of n numbers."""
+
     def wrong(optimizer, n, dtype):
         return arrays(*ARRAYS_READ_WRITTEN[optimizer]) * n * np.dtype(dtype).itemsize
+
     return wrong
 
 
 _BYTES_MISTAKES = [
-    (_counting(lambda r, w: r), "only the reads are counted: the step also WRITES the parameters and every state "
-     "array back (Adam reads theta, g, m, v and writes theta, m, v)."),
-    (_counting(lambda r, w: w), "only the writes are counted: the step first READS the parameters, the gradient "
-     "and every state array."),
-    (_counting(lambda r, w: r - 1 + w), "the gradient is read too: it is an array of n numbers like the others "
-     "(Adam reads theta, g, m, v)."),
-    (_counting(lambda r, w: r + 1), "the state arrays are written back too, not only the parameters: Adam writes "
-     "theta, m and v."),
-    (_counting(lambda r, w: 7), "every optimizer got Adam's seven arrays: SGD keeps no state (it reads theta and g "
-     "and writes theta), Momentum, AdaGrad and RMSProp keep one array each."),
-    (lambda optimizer, n, dtype: 8 * _bytes_per_step(optimizer, n, dtype),
-     "that counts bits, not bytes: a float32 is 4 bytes (32 bits); np.dtype(dtype).itemsize is already in bytes."),
-    (lambda optimizer, n, dtype: _bytes_per_step(optimizer, n, "int8"),
-     "that counts numbers, not bytes: multiply by the bytes of one number, np.dtype(dtype).itemsize (4 for "
-     "float32)."),
-    (lambda optimizer, n, dtype: _bytes_per_step(optimizer, n, "float32"),
-     "the size of a number seems fixed at 4 bytes (float32): use the `dtype` argument (float16 is 2 bytes, float64 "
-     "is 8)."),
+    (
+        _counting(lambda r, w: r),
+        "only the reads are counted: the step also WRITES the parameters and every state "
+        "array back (Adam reads theta, g, m, v and writes theta, m, v).",
+    ),
+    (
+        _counting(lambda r, w: w),
+        "only the writes are counted: the step first READS the parameters, the gradient and every state array.",
+    ),
+    (
+        _counting(lambda r, w: r - 1 + w),
+        "the gradient is read too: it is an array of n numbers like the others (Adam reads theta, g, m, v).",
+    ),
+    (
+        _counting(lambda r, w: r + 1),
+        "the state arrays are written back too, not only the parameters: Adam writes theta, m and v.",
+    ),
+    (
+        _counting(lambda r, w: 7),
+        "every optimizer got Adam's seven arrays: SGD keeps no state (it reads theta and g "
+        "and writes theta), Momentum, AdaGrad and RMSProp keep one array each.",
+    ),
+    (
+        lambda optimizer, n, dtype: 8 * _bytes_per_step(optimizer, n, dtype),
+        "that counts bits, not bytes: a float32 is 4 bytes (32 bits); np.dtype(dtype).itemsize is already in bytes.",
+    ),
+    (
+        lambda optimizer, n, dtype: _bytes_per_step(optimizer, n, "int8"),
+        "that counts numbers, not bytes: multiply by the bytes of one number, np.dtype(dtype).itemsize (4 for "
+        "float32).",
+    ),
+    (
+        lambda optimizer, n, dtype: _bytes_per_step(optimizer, n, "float32"),
+        "the size of a number seems fixed at 4 bytes (float32): use the `dtype` argument (float16 is 2 bytes, float64 "
+        "is 8).",
+    ),
 ]
 
 
@@ -113,8 +135,20 @@ def _adam_step_cases(rng):
         m = np.zeros(3) if fresh else vec(rng, scale=0.3)
         v = np.zeros(3) if fresh else pos(rng, low=0.01, high=0.5)
         scratch = vec(rng, scale=100.0)  # working space holds whatever was there before: never zeros
-        cases.append((vec(rng), vec(rng), m, v, t, float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.7, 0.9)),
-                      float(rng.uniform(0.95, 0.99)), float(rng.uniform(0.05, 0.2)), scratch))
+        cases.append(
+            (
+                vec(rng),
+                vec(rng),
+                m,
+                v,
+                t,
+                float(rng.uniform(0.01, 0.2)),
+                float(rng.uniform(0.7, 0.9)),
+                float(rng.uniform(0.95, 0.99)),
+                float(rng.uniform(0.05, 0.2)),
+                scratch,
+            )
+        )
     return cases
 
 
@@ -130,10 +164,12 @@ def _written(new, theta, m, v, *, theta_too=True, averages_too=True):
 
 def _slip(theta_too=True, averages_too=True, values=None, **variant):
     """``adam_step_`` with one slip: lesson 05's step with ``variant`` (or ``values``), partly written in place."""
+
     def wrong(theta, grad, m, v, t, lr, beta1, beta2, eps, scratch):
         args = (theta, grad, m, v, t, lr, beta1, beta2, eps)
         new = values(*args) if values else _adam_variant(*args, **variant) if variant else _adam_step(*args)
         return _written(new, theta, m, v, theta_too=theta_too, averages_too=averages_too)
+
     return wrong
 
 
@@ -143,38 +179,72 @@ def _step_from_old_averages(theta, grad, m, v, t, lr, beta1, beta2, eps):
     return theta - step, beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad**2, t
 
 
-_IN_PLACE = (" Inside a function, `x = ...` only points the name x at a new array; `x -= ...`, `x *= ...` and "
-             "`out=x` write into the caller's.")
+_IN_PLACE = (
+    " Inside a function, `x = ...` only points the name x at a new array; `x -= ...`, `x *= ...` and "
+    "`out=x` write into the caller's."
+)
 
 _ADAM_IN_PLACE_MISTAKES = [
-    (_slip(theta_too=False), "theta was rebound, not overwritten: `theta = theta - ...` makes a new array, and the "
-     "caller's theta is unchanged (m and v did change)." + _IN_PLACE),
-    (_slip(averages_too=False), "m and v were rebound, not overwritten: the caller's m and v are unchanged, so the "
-     "next step starts again from the old averages (theta did change)." + _IN_PLACE),
-    (_slip(theta_too=False, averages_too=False), "nothing changed in place: the caller's theta, m and v keep their "
-     "old values." + _IN_PLACE),
-    (_slip(values=_step_from_old_averages), "theta moved with the OLD m and v: in place, the order of the lines "
-     "matters. Update m and v first, then take the step from their new values."),
-    (_slip(values=_adam_returning_corrected), "m and v were bias-corrected in place (for example `m /= 1 - "
-     "beta1**t`): m and v must keep the raw averages, or the next step corrects them again. Put m_hat and v_hat "
-     "(or what you compute from them) in `scratch`."),
-    (_slip(t_out=lambda t: t), "the arrays are right, but return the new t (t + 1): an int cannot be changed in "
-     "place, so the caller keeps the old count unless you return it."),
-    (_slip(m_average=lambda a, x, b: a * (b + (1 - b) * x), v_average=lambda a, x, b: a * (b + (1 - b) * x)),
-     "`m *= beta1 + (1 - beta1) * grad` multiplies m by the WHOLE right-hand side (an in-place operator applies "
-     "to everything after it), and so does v's. Write two lines: scale by beta, then add the new part with `+=`."),
-    (_slip(v_average=lambda a, x, b: a + (1 - b) * x), "v was never multiplied by beta2: scale v by beta2 in "
-     "place BEFORE adding (1 - beta2) * grad**2, or v sums the squares as AdaGrad does."),
-    (_slip(m_average=lambda a, x, b: a + (1 - b) * x), "m was never multiplied by beta1: scale m by beta1 in "
-     "place BEFORE adding (1 - beta1) * grad."),
-    (_slip(m_average=lambda a, x, b: b * a + x), "the new gradient in m needs the weight (1 - beta1): m is an "
-     "average, not PyTorch's running sum."),
-    (_slip(debias_m=False, debias_v=False), "bias correction missing: the step uses m / (1 - beta1**t) and v / (1 - "
-     "beta2**t), with the new t."),
-    (_slip(inside=True), "eps is inside the square root: this exercise follows the paper, which adds eps after the "
-     "root of v_hat."),
-    (_slip(values=lambda th, g, m, v, t, lr, b1, b2, eps: _adam_step(th, g, m, v, t, lr, 0.9, 0.999, eps)),
-     "beta1 and beta2 seem fixed at 0.9 and 0.999: use the arguments." + GIVEN),
+    (
+        _slip(theta_too=False),
+        "theta was rebound, not overwritten: `theta = theta - ...` makes a new array, and the "
+        "caller's theta is unchanged (m and v did change)." + _IN_PLACE,
+    ),
+    (
+        _slip(averages_too=False),
+        "m and v were rebound, not overwritten: the caller's m and v are unchanged, so the "
+        "next step starts again from the old averages (theta did change)." + _IN_PLACE,
+    ),
+    (
+        _slip(theta_too=False, averages_too=False),
+        "nothing changed in place: the caller's theta, m and v keep their old values." + _IN_PLACE,
+    ),
+    (
+        _slip(values=_step_from_old_averages),
+        "theta moved with the OLD m and v: in place, the order of the lines "
+        "matters. Update m and v first, then take the step from their new values.",
+    ),
+    (
+        _slip(values=_adam_returning_corrected),
+        "m and v were bias-corrected in place (for example `m /= 1 - "
+        "beta1**t`): m and v must keep the raw averages, or the next step corrects them again. Put m_hat and v_hat "
+        "(or what you compute from them) in `scratch`.",
+    ),
+    (
+        _slip(t_out=lambda t: t),
+        "the arrays are right, but return the new t (t + 1): an int cannot be changed in "
+        "place, so the caller keeps the old count unless you return it.",
+    ),
+    (
+        _slip(m_average=lambda a, x, b: a * (b + (1 - b) * x), v_average=lambda a, x, b: a * (b + (1 - b) * x)),
+        "`m *= beta1 + (1 - beta1) * grad` multiplies m by the WHOLE right-hand side (an in-place operator applies "
+        "to everything after it), and so does v's. Write two lines: scale by beta, then add the new part with `+=`.",
+    ),
+    (
+        _slip(v_average=lambda a, x, b: a + (1 - b) * x),
+        "v was never multiplied by beta2: scale v by beta2 in "
+        "place BEFORE adding (1 - beta2) * grad**2, or v sums the squares as AdaGrad does.",
+    ),
+    (
+        _slip(m_average=lambda a, x, b: a + (1 - b) * x),
+        "m was never multiplied by beta1: scale m by beta1 in place BEFORE adding (1 - beta1) * grad.",
+    ),
+    (
+        _slip(m_average=lambda a, x, b: b * a + x),
+        "the new gradient in m needs the weight (1 - beta1): m is an average, not PyTorch's running sum.",
+    ),
+    (
+        _slip(debias_m=False, debias_v=False),
+        "bias correction missing: the step uses m / (1 - beta1**t) and v / (1 - beta2**t), with the new t.",
+    ),
+    (
+        _slip(inside=True),
+        "eps is inside the square root: this exercise follows the paper, which adds eps after the root of v_hat.",
+    ),
+    (
+        _slip(values=lambda th, g, m, v, t, lr, b1, b2, eps: _adam_step(th, g, m, v, t, lr, 0.9, 0.999, eps)),
+        "beta1 and beta2 seem fixed at 0.9 and 0.999: use the arguments." + GIVEN,
+    ),
 ]
 
 # The library's in-place Adam and its machinery hold this exercise's answer.
@@ -182,13 +252,30 @@ _FAST_PATH = (fastpath.update_, fastpath._adam_numpy, fastpath._adam_loop)
 
 
 EXERCISES = (
-    define("ex08_bytes_per_step", _bytes_per_step, _bytes_cases, _BYTES_MISTAKES, points=1, returns=("bytes",),
-           lesson=LESSON),
+    define(
+        "ex08_bytes_per_step",
+        _bytes_per_step,
+        _bytes_cases,
+        _BYTES_MISTAKES,
+        points=1,
+        returns=("bytes",),
+        lesson=LESSON,
+    ),
     dataclasses.replace(
-        define("ex08_adam_step_", _adam_step_, _adam_step_cases, _ADAM_IN_PLACE_MISTAKES, points=3, returns=("t",),
-               forbidden=(*LIBRARY_CLASSES, "step_", "update_", "_adam_numpy", "_adam_loop"),
-               forbidden_objects=(*LIBRARY_CLASS_OBJECTS, *_FAST_PATH), lesson=LESSON),
-        mutates=("theta", "m", "v"), scratch=("scratch",)),
+        define(
+            "ex08_adam_step_",
+            _adam_step_,
+            _adam_step_cases,
+            _ADAM_IN_PLACE_MISTAKES,
+            points=3,
+            returns=("t",),
+            forbidden=(*LIBRARY_CLASSES, "step_", "update_", "_adam_numpy", "_adam_loop"),
+            forbidden_objects=(*LIBRARY_CLASS_OBJECTS, *_FAST_PATH),
+            lesson=LESSON,
+        ),
+        mutates=("theta", "m", "v"),
+        scratch=("scratch",),
+    ),
 )
 
 
@@ -236,7 +323,9 @@ def allocation_feedback(fn, n: int = ALLOCATION_SIZE) -> str:
         return f"✔ Memory: {where}: no temporary array, like the fast path's NumPy engine."
     count = max(1, round(peak / array))
     arrays = "one array" if count == 1 else f"{count} arrays"
-    return (f"Memory: {where}: {arrays} the size of theta at once. Right numbers, but each temporary is one more "
-            f"trip through memory. Write every intermediate result into `scratch` with `out=` (np.multiply(a, b, "
-            f"out=scratch)) and update theta, m and v with `*=`, `+=`, `-=`. (What a step allocates is measured here "
-            f"in your notebook; the grade judges the numbers and what changed in place.)")
+    return (
+        f"Memory: {where}: {arrays} the size of theta at once. Right numbers, but each temporary is one more "
+        f"trip through memory. Write every intermediate result into `scratch` with `out=` (np.multiply(a, b, "
+        f"out=scratch)) and update theta, m and v with `*=`, `+=`, `-=`. (What a step allocates is measured here "
+        f"in your notebook; the grade judges the numbers and what changed in place.)"
+    )

@@ -20,5 +20,15 @@ from adamcourse.grading.batch import find_submissions, grade, read_roster
 from adamcourse.grading.sandbox.limits import Limits
 from adamcourse.grading.submission import ExerciseResult, grade_submission
 
-__all__ = ["DEFAULT_EXERCISES", "Assignment", "load_assignment", "resolve_lesson", "find_submissions", "grade",
-           "read_roster", "Limits", "ExerciseResult", "grade_submission"]
+__all__ = [
+    "DEFAULT_EXERCISES",
+    "Assignment",
+    "load_assignment",
+    "resolve_lesson",
+    "find_submissions",
+    "grade",
+    "read_roster",
+    "Limits",
+    "ExerciseResult",
+    "grade_submission",
+]

@@ -19,12 +19,21 @@ import importlib.util
 import json
 import re
 import symtable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
-__all__ = ["Assignment", "Submission", "load_assignment", "read_submission", "resolve_lesson", "program",
-           "DEFAULT_EXERCISES", "MAX_NOTEBOOK_BYTES", "NotGradable"]
+__all__ = [
+    "Assignment",
+    "Submission",
+    "load_assignment",
+    "read_submission",
+    "resolve_lesson",
+    "program",
+    "DEFAULT_EXERCISES",
+    "MAX_NOTEBOOK_BYTES",
+    "NotGradable",
+]
 
 DEFAULT_EXERCISES = "adamcourse.exercises:EXERCISES"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -151,16 +160,20 @@ def resolve_lesson(name: str, folder: str | Path | None = None) -> Path:
     if len(found) == 1:
         return found[0]
     known = ", ".join(p.stem for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))) or "none"
-    raise FileNotFoundError(f"No lesson {name!r} in {folder}: the lessons are {known} (write 05 or 05_adam), "
-                            f"or pass the instructor's notebook with --source.")
+    raise FileNotFoundError(
+        f"No lesson {name!r} in {folder}: the lessons are {known} (write 05 or 05_adam), "
+        f"or pass the instructor's notebook with --source."
+    )
 
 
 def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> Assignment:
     """Read the instructor's source notebook (with solutions): its exercises and imports."""
     source = Path(source)
     if not source.is_file():
-        raise FileNotFoundError(f"No source notebook at {source}: pass the instructor's notebook (with solutions), "
-                                f"e.g. notebooks/05_adam.ipynb.")
+        raise FileNotFoundError(
+            f"No source notebook at {source}: pass the instructor's notebook (with solutions), "
+            f"e.g. notebooks/05_adam.ipynb."
+        )
     nb = json.loads(source.read_text(encoding="utf-8"))
     known = _load_registry(registry)
     exercises, imports = [], {}
@@ -171,8 +184,10 @@ def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> As
         if meta.get("solution"):
             grade_id = meta.get("grade_id")
             if grade_id not in known:
-                raise KeyError(f"The solution cell {grade_id!r} in {source.name} has no exercise in {registry}; "
-                               f"known: {', '.join(sorted(known))}.")
+                raise KeyError(
+                    f"The solution cell {grade_id!r} in {source.name} has no exercise in {registry}; "
+                    f"known: {', '.join(sorted(known))}."
+                )
             exercises.append(known[grade_id])
             continue
         tree = parse(_source_text(cell))
@@ -181,7 +196,9 @@ def load_assignment(source: str | Path, registry: str = DEFAULT_EXERCISES) -> As
                 names = tuple(alias.asname or alias.name.split(".")[0] for alias in node.names)
                 imports.setdefault(ast.unparse(node), names)
     if not exercises:
-        raise ValueError(f"{source.name} has no solution cells (nbgrader metadata with solution: true): nothing to grade.")
+        raise ValueError(
+            f"{source.name} has no solution cells (nbgrader metadata with solution: true): nothing to grade."
+        )
     return Assignment(source.stem, tuple(exercises), tuple(imports.items()), str(source), registry)
 
 
@@ -189,13 +206,17 @@ def read_submission(raw: bytes, assignment: Assignment, known_lessons: Mapping[s
     """Parse a submitted notebook's bytes; raises :class:`NotGradable` with a
     message for the student when it is not a notebook of this assignment."""
     if len(raw) > MAX_NOTEBOOK_BYTES:
-        raise NotGradable(f"The file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: clear the outputs "
-                          f"(Edit > Clear all outputs) and submit again.")
+        raise NotGradable(
+            f"The file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: clear the outputs "
+            f"(Edit > Clear all outputs) and submit again."
+        )
     try:
         nb = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise NotGradable(f"The file is not a valid notebook ({type(error).__name__}). Download it again from "
-                          f"Jupyter or Colab (File > Download .ipynb) and resubmit.") from None
+        raise NotGradable(
+            f"The file is not a valid notebook ({type(error).__name__}). Download it again from "
+            f"Jupyter or Colab (File > Download .ipynb) and resubmit."
+        ) from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         raise NotGradable("The file is JSON but not a notebook (it has no list of cells).")
@@ -216,8 +237,10 @@ def read_submission(raw: bytes, assignment: Assignment, known_lessons: Mapping[s
     if solutions and not wanted & set(solutions) and known_lessons:
         lessons = sorted({known_lessons[g] for g in solutions if g in known_lessons})
         if lessons:
-            raise NotGradable(f"This is the notebook of lesson {', '.join(lessons)}, not {assignment.name}: "
-                              f"submit {assignment.name}.ipynb.")
+            raise NotGradable(
+                f"This is the notebook of lesson {', '.join(lessons)}, not {assignment.name}: "
+                f"submit {assignment.name}.ipynb."
+            )
     return Submission(solutions, tuple(others), frozenset(duplicates))
 
 

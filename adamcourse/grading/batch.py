@@ -72,8 +72,11 @@ def find_submissions(folder: str | Path, lesson: str, roster: list[str] | None =
             entries.append((entry.stem, entry))
         elif entry.is_dir():
             inside = entry.resolve()
-            notebooks = sorted(p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-                               and not p.is_symlink() and p.resolve().is_relative_to(inside))
+            notebooks = sorted(
+                p
+                for p in entry.rglob("*.ipynb")
+                if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.resolve().is_relative_to(inside)
+            )
             named = [p for p in notebooks if p.stem == lesson]
             chosen = named or notebooks
             if chosen:
@@ -85,8 +88,9 @@ def find_submissions(folder: str | Path, lesson: str, roster: list[str] | None =
             n = 2
             while f"{sid}-{n}" in by_id:
                 n += 1
-            found.warnings.append(f"{name!r} and {by_id[sid][0]!r} both become the id {sid!r}: "
-                                  f"{name!r} is graded as {sid}-{n}.")
+            found.warnings.append(
+                f"{name!r} and {by_id[sid][0]!r} both become the id {sid!r}: {name!r} is graded as {sid}-{n}."
+            )
             sid = f"{sid}-{n}"
         by_id[sid] = (name, path)
     if roster is None:
@@ -95,8 +99,14 @@ def find_submissions(folder: str | Path, lesson: str, roster: list[str] | None =
     lowered = {r.casefold(): r for r in roster}
     for sid, (name, path) in by_id.items():
         key = sid.casefold()
-        match = lowered.get(key) or next((r for k, r in sorted(lowered.items(), key=lambda kv: -len(kv[0]))
-                                          if key.startswith(k + "_") or key.startswith(k + "-")), None)
+        match = lowered.get(key) or next(
+            (
+                r
+                for k, r in sorted(lowered.items(), key=lambda kv: -len(kv[0]))
+                if key.startswith(k + "_") or key.startswith(k + "-")
+            ),
+            None,
+        )
         if match is None:
             found.unmatched.append(name)
         elif match in found.submissions:
@@ -132,11 +142,10 @@ def _worker_init(source: str, registry: str) -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # a judge may train with Keras: keep its logs quiet
     become_subreaper()
-    from adamcourse.exercises import EXERCISES
-
     import atexit
     import tempfile
 
+    from adamcourse.exercises import EXERCISES
     from adamcourse.grading.submission import library_for
 
     _WORKER["assignment"] = assignment = load_assignment(source, registry)
@@ -191,14 +200,28 @@ def _spawn():
 
 
 def _all_zero(student: str, assignment: Assignment, message: str, outcome: str, grader_error: bool = False):
-    return [ExerciseResult(student, e.grade_id, 0.0, float(e.points), message, assignment.name, outcome, "", 0.0,
-                           grader_error) for e in assignment.exercises]
+    return [
+        ExerciseResult(
+            student, e.grade_id, 0.0, float(e.points), message, assignment.name, outcome, "", 0.0, grader_error
+        )
+        for e in assignment.exercises
+    ]
 
 
-def grade(submissions: str | Path, assignment: str | Assignment, *, source: str | Path | None = None,
-          registry: str = DEFAULT_EXERCISES, out: str | Path | None = None, workers: int | None = None,
-          limits: Limits = Limits(), seed: int = 0, progress: bool = True, roster: str | Path | None = None,
-          only: list[str] | None = None) -> list[ExerciseResult]:
+def grade(
+    submissions: str | Path,
+    assignment: str | Assignment,
+    *,
+    source: str | Path | None = None,
+    registry: str = DEFAULT_EXERCISES,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    limits: Limits = Limits(),
+    seed: int = 0,
+    progress: bool = True,
+    roster: str | Path | None = None,
+    only: list[str] | None = None,
+) -> list[ExerciseResult]:
     """Grade every submission in a folder; update the gradebook, feedback and class report.
 
     Parameters
@@ -240,8 +263,10 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
     for warning in found.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if found.unmatched:
-        print(f"warning: these files match no one on the roster and were not graded: {', '.join(found.unmatched)}",
-              file=sys.stderr)
+        print(
+            f"warning: these files match no one on the roster and were not graded: {', '.join(found.unmatched)}",
+            file=sys.stderr,
+        )
     pending = sorted(found.submissions.items())
     missing = list(found.missing)
     if only:
@@ -258,10 +283,16 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
         broken = []
         if not pending:
             break
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                                 initargs=(assignment.source, assignment.registry), mp_context=_spawn()) as pool:
-            futures = {pool.submit(_worker_grade, student, str(path), limits, seed): (student, path)
-                       for student, path in pending}
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_worker_init,
+            initargs=(assignment.source, assignment.registry),
+            mp_context=_spawn(),
+        ) as pool:
+            futures = {
+                pool.submit(_worker_grade, student, str(path), limits, seed): (student, path)
+                for student, path in pending
+            }
             for future in as_completed(futures):
                 student, path = futures[future]
                 try:
@@ -270,13 +301,23 @@ def grade(submissions: str | Path, assignment: str | Assignment, *, source: str 
                     broken.append((student, path))
                     continue
                 except Exception as error:
-                    by_student[student] = _all_zero(student, assignment, f"The grader failed on this submission "
-                                                    f"({type(error).__name__}).", "failed", True)
+                    by_student[student] = _all_zero(
+                        student,
+                        assignment,
+                        f"The grader failed on this submission ({type(error).__name__}).",
+                        "failed",
+                        True,
+                    )
                 bar.step(student)
         pending = broken
     for student, _ in pending:
-        by_student[student] = _all_zero(student, assignment, "The grader's worker process died on this submission; "
-                                        "please tell your instructor.", "failed", True)
+        by_student[student] = _all_zero(
+            student,
+            assignment,
+            "The grader's worker process died on this submission; please tell your instructor.",
+            "failed",
+            True,
+        )
         bar.step(student)
     for student in missing:
         by_student[student] = _all_zero(student, assignment, "No submission.", "no submission")

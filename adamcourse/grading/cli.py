@@ -1,9 +1,9 @@
 """The ``adamcourse`` command.
 
-    adamcourse release [NAMES...] [--check]      student copies in notebooks/student/
-    adamcourse grade FOLDER LESSON [--out grades/] [--roster ids.csv] [--only ID ...] [--workers N] ...
-    adamcourse gradescope ASSIGNMENT [--out autograder.zip]
-    adamcourse isolation                         which sandbox layers this machine gives (exit 1: no bubblewrap)
+adamcourse release [NAMES...] [--check]      student copies in notebooks/student/
+adamcourse grade FOLDER LESSON [--out grades/] [--roster ids.csv] [--only ID ...] [--workers N] ...
+adamcourse gradescope ASSIGNMENT [--out autograder.zip]
+adamcourse isolation                         which sandbox layers this machine gives (exit 1: no bubblewrap)
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ __all__ = ["main"]
 def _limits(options):
     from adamcourse.grading.sandbox.limits import Limits
 
-    return Limits(time_s=options.time_limit, memory_mb=options.memory_limit, output_kb=options.output_limit,
-                  file_mb=options.file_limit)
+    return Limits(
+        time_s=options.time_limit,
+        memory_mb=options.memory_limit,
+        output_kb=options.output_limit,
+        file_mb=options.file_limit,
+    )
 
 
 def _release(options) -> int:
@@ -46,28 +50,49 @@ def _grade(options) -> int:
     try:
         layers = isolation()
     except IsolationMissing as missing:
-        print(f"adamcourse grade: refusing to run students' code without isolation. {missing}\n"
-              f"Only for notebooks you trust (your own solutions), add --no-isolation.", file=sys.stderr)
+        print(
+            f"adamcourse grade: refusing to run students' code without isolation. {missing}\n"
+            f"Only for notebooks you trust (your own solutions), add --no-isolation.",
+            file=sys.stderr,
+        )
         return 3
     print("sandbox: " + ", ".join(layers), file=sys.stderr)
     if options.no_isolation:
-        print("warning: --no-isolation: submissions run without bubblewrap, as your user, able to read your files; "
-              "never use it for students' work.", file=sys.stderr)
+        print(
+            "warning: --no-isolation: submissions run without bubblewrap, as your user, able to read your files; "
+            "never use it for students' work.",
+            file=sys.stderr,
+        )
     if any("not a security boundary" in layer for layer in layers):
-        print("warning: this machine lacks Landlock or network namespaces; grade untrusted submissions "
-              "inside a container or VM.", file=sys.stderr)
-    results = batch.grade(options.folder, options.assignment, source=options.source, registry=options.registry,
-                          out=options.out, workers=options.workers, limits=_limits(options), seed=options.seed,
-                          progress=not options.quiet, roster=options.roster, only=options.only)
+        print(
+            "warning: this machine lacks Landlock or network namespaces; grade untrusted submissions "
+            "inside a container or VM.",
+            file=sys.stderr,
+        )
+    results = batch.grade(
+        options.folder,
+        options.assignment,
+        source=options.source,
+        registry=options.registry,
+        out=options.out,
+        workers=options.workers,
+        limits=_limits(options),
+        seed=options.seed,
+        progress=not options.quiet,
+        roster=options.roster,
+        only=options.only,
+    )
     students = sorted({r.student for r in results if r.outcome != "no submission"})
     absent = sorted({r.student for r in results if r.outcome == "no submission"})
     errors = sorted({r.student for r in results if r.grader_error})
     out = Path(options.out)
     lesson = results[0].lesson if results else options.assignment
-    print(f"graded {len(students)} submission{'' if len(students) == 1 else 's'} of {lesson}"
-          + (f" ({len(absent)} on the roster submitted nothing)" if absent else "")
-          + f": {out / 'gradebook.csv'}, {out / 'grades.csv'}, {out / f'report-{lesson}.html'}, {out / 'feedback'}/",
-          file=sys.stderr)
+    print(
+        f"graded {len(students)} submission{'' if len(students) == 1 else 's'} of {lesson}"
+        + (f" ({len(absent)} on the roster submitted nothing)" if absent else "")
+        + f": {out / 'gradebook.csv'}, {out / 'grades.csv'}, {out / f'report-{lesson}.html'}, {out / 'feedback'}/",
+        file=sys.stderr,
+    )
     if errors:
         print(f"the grader itself failed on: {', '.join(errors)} (see their feedback files)", file=sys.stderr)
         return 1
@@ -79,8 +104,14 @@ def _gradescope(options) -> int:
 
     from adamcourse.grading.gradescope import make_bundle
 
-    path = make_bundle(options.assignment, options.out, source=options.source, registry=options.registry,
-                       limits=asdict(_limits(options)), seed=options.seed)
+    path = make_bundle(
+        options.assignment,
+        options.out,
+        source=options.source,
+        registry=options.registry,
+        limits=asdict(_limits(options)),
+        seed=options.seed,
+    )
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -115,22 +146,36 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--time-limit", type=float, default=30.0, help="seconds per exercise (default 30)")
         sub.add_argument("--memory-limit", type=int, default=2048, help="MiB per kernel (default 2048)")
         sub.add_argument("--output-limit", type=int, default=512, help="KiB of output per exercise (default 512)")
-        sub.add_argument("--file-limit", type=int, default=64, help="largest file a submission may write, MiB (default 64)")
-        sub.add_argument("--seed", type=int, default=0, help="mixed into each student's cases; keep it to regrade identically")
-        sub.add_argument("--source", default=None, help="instructor's notebook (default: the course's notebooks/LESSON.ipynb)")
+        sub.add_argument(
+            "--file-limit", type=int, default=64, help="largest file a submission may write, MiB (default 64)"
+        )
+        sub.add_argument(
+            "--seed", type=int, default=0, help="mixed into each student's cases; keep it to regrade identically"
+        )
+        sub.add_argument(
+            "--source", default=None, help="instructor's notebook (default: the course's notebooks/LESSON.ipynb)"
+        )
         sub.add_argument("--registry", default=DEFAULT_EXERCISES, help="exercises, module:NAME or file.py:NAME")
 
     grade = commands.add_parser("grade", help="grade a folder of submitted notebooks")
     grade.add_argument("folder", help="submissions: STUDENT.ipynb files or STUDENT/ folders")
     grade.add_argument("assignment", metavar="lesson", help="the lesson, as for release: 05 or 05_adam")
-    grade.add_argument("--out", default="grades", help="where the gradebooks, report and feedback/ go; other "
-                       "students' and lessons' rows there are kept (default grades/)")
+    grade.add_argument(
+        "--out",
+        default="grades",
+        help="where the gradebooks, report and feedback/ go; other "
+        "students' and lessons' rows there are kept (default grades/)",
+    )
     grade.add_argument("--roster", default=None, help="CSV of student ids (column `id`): non-submitters get a row")
     grade.add_argument("--only", nargs="+", default=None, metavar="ID", help="regrade only these students")
     grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: number of cores)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
-    grade.add_argument("--no-isolation", action="store_true", help="run submissions WITHOUT bubblewrap, as your user: "
-                       "only for notebooks you trust (without it, grade refuses to run where bubblewrap is missing)")
+    grade.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="run submissions WITHOUT bubblewrap, as your user: "
+        "only for notebooks you trust (without it, grade refuses to run where bubblewrap is missing)",
+    )
     limits(grade)
     grade.set_defaults(run=_grade)
 

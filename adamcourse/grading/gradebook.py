@@ -17,8 +17,8 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from adamcourse.grading.submission import ExerciseResult
 
@@ -72,20 +72,44 @@ def read(path: Path) -> list[ExerciseResult]:
     with open(path, newline="", encoding="utf-8") as file:
         reader = csv.DictReader(file)
         if reader.fieldnames is None or not set(COLUMNS) <= {_unescape(f) for f in reader.fieldnames}:
-            raise ValueError(f"{path} is not a gradebook this version wrote (its columns differ): "
-                             f"move it away or choose another --out folder.")
+            raise ValueError(
+                f"{path} is not a gradebook this version wrote (its columns differ): "
+                f"move it away or choose another --out folder."
+            )
         rows = []
         for raw in reader:
             row = {_unescape(k): _unescape(v or "") for k, v in raw.items()}
-            rows.append(ExerciseResult(row["student"], row["exercise"], float(row["points"]), float(row["max_points"]),
-                                       row["feedback"], row["lesson"], row["outcome"], row["mistake"],
-                                       float(row["seconds"] or 0)))
+            rows.append(
+                ExerciseResult(
+                    row["student"],
+                    row["exercise"],
+                    float(row["points"]),
+                    float(row["max_points"]),
+                    row["feedback"],
+                    row["lesson"],
+                    row["outcome"],
+                    row["mistake"],
+                    float(row["seconds"] or 0),
+                )
+            )
         return rows
 
 
 def write_long(rows: list[ExerciseResult], path: Path) -> Path:
-    lines = [COLUMNS] + [(r.student, r.lesson, r.exercise, _points(r.points), _points(r.max_points), r.outcome,
-                          r.mistake, f"{r.seconds:g}", r.feedback.splitlines()[0] if r.feedback else "") for r in rows]
+    lines = [COLUMNS] + [
+        (
+            r.student,
+            r.lesson,
+            r.exercise,
+            _points(r.points),
+            _points(r.max_points),
+            r.outcome,
+            r.mistake,
+            f"{r.seconds:g}",
+            r.feedback.splitlines()[0] if r.feedback else "",
+        )
+        for r in rows
+    ]
     atomic_write(path, csv_text(lines))
     return path
 
@@ -131,7 +155,9 @@ def write_feedback(results: list[ExerciseResult], folder: Path) -> list[Path]:
         total, most = sum(r.points for r in rows), sum(r.max_points for r in rows)
         lines = [f"Feedback for {student}: {lesson}", f"Total: {_points(total)} / {_points(most)} points", ""]
         for number, row in enumerate(rows, 1):
-            lines.append(f"## Exercise {number} ({row.exercise}): {_points(row.points)} / {_points(row.max_points)} points")
+            lines.append(
+                f"## Exercise {number} ({row.exercise}): {_points(row.points)} / {_points(row.max_points)} points"
+            )
             lines.append(row.feedback)
             lines.append("")
         path = folder / lesson / f"{student}.txt"

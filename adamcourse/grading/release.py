@@ -101,8 +101,14 @@ def nbgrader_checksum(cell: dict) -> str:
     grade, solution = bool(meta.get("grade", False)), bool(meta.get("solution", False))
     locked = False if solution else True if grade else bool(meta.get("locked", False))
     digest = hashlib.md5()
-    for part in ("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"], cell["cell_type"],
-                 str(meta.get("grade", False)), str(meta.get("solution", False)), str(locked), meta["grade_id"]):
+    for part in (
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"],
+        cell["cell_type"],
+        str(meta.get("grade", False)),
+        str(meta.get("solution", False)),
+        str(locked),
+        meta["grade_id"],
+    ):
         digest.update(part.encode("utf-8"))
     if grade:
         digest.update(str(float(meta["points"])).encode("utf-8"))
@@ -132,8 +138,9 @@ def stub_solutions(cell: dict, where: str) -> None:
     if cell.get("cell_type") == "code":
         cell["source"] = _stub(cell["source"], meta.get("grade_id", where))
     else:
-        cell["source"] = re.sub(r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE",
-                                _text(cell["source"]))
+        cell["source"] = re.sub(
+            r"(?ms)^\s*BEGIN SOLUTION\s*$.*?^\s*END SOLUTION\s*$", "YOUR ANSWER HERE", _text(cell["source"])
+        )
 
 
 def clear_revealing_outputs(cell: dict, where: str) -> None:
@@ -147,8 +154,9 @@ def clear_revealing_outputs(cell: dict, where: str) -> None:
 def link_student_copies(cell: dict, where: str) -> None:
     """Colab badges and links open the student copy, not the solutions."""
     if cell.get("cell_type") == "markdown":
-        cell["source"] = re.sub(r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2",
-                                _text(cell["source"]))
+        cell["source"] = re.sub(
+            r"(/blob/[^/\s)]+/notebooks/)(\d\d_[\w-]+\.ipynb)", rf"\1{STUDENT_FOLDER}/\2", _text(cell["source"])
+        )
 
 
 def add_checksums(cell: dict, where: str) -> None:
@@ -209,8 +217,9 @@ def release(notebooks: str | Path | None = None, out: str | Path | None = None, 
     out = Path(out) if out is not None else notebooks / STUDENT_FOLDER
     sources = _sources(notebooks, names)
     if not sources:
-        raise FileNotFoundError(f"No lesson notebooks (NN_name.ipynb) in {notebooks}: build them first "
-                                f"(python tools/build_notebooks.py).")
+        raise FileNotFoundError(
+            f"No lesson notebooks (NN_name.ipynb) in {notebooks}: build them first (python tools/build_notebooks.py)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sources:
@@ -236,5 +245,7 @@ def stale(notebooks: str | Path | None = None, out: str | Path | None = None) ->
         elif target.read_text(encoding="utf-8") != fresh:
             problems.append(f"{target.name} is out of date")
     known = {p.name for p in _sources(notebooks)}
-    problems += [f"{p.name} has no lesson notebook any more" for p in sorted(out.glob("*.ipynb")) if p.name not in known]
+    problems += [
+        f"{p.name} has no lesson notebook any more" for p in sorted(out.glob("*.ipynb")) if p.name not in known
+    ]
     return problems

@@ -37,8 +37,9 @@ def tally(rows, exercises) -> list[tuple[str, str, int, int]]:
     table = []
     for exercise in exercises:
         mine = [r for r in rows if r.exercise == exercise.grade_id]
-        counts = Counter(f"mistake: {r.mistake}" if r.outcome == "mistake" else _OUTCOMES.get(r.outcome, r.outcome)
-                         for r in mine)
+        counts = Counter(
+            f"mistake: {r.mistake}" if r.outcome == "mistake" else _OUTCOMES.get(r.outcome, r.outcome) for r in mine
+        )
         for what, n in sorted(counts.items(), key=lambda kv: (kv[0] != "right", -kv[1], kv[0])):
             table.append((exercise.function_name, what, n, len(mine)))
     return table
@@ -46,7 +47,9 @@ def tally(rows, exercises) -> list[tuple[str, str, int, int]]:
 
 def _chart(table) -> str:
     """The named mistakes as horizontal bars, a PNG as base64 (empty if none)."""
-    mistakes = [(f"{name}: {what[len('mistake: '):]}", n) for name, what, n, _ in table if what.startswith("mistake: ")]
+    mistakes = [
+        (f"{name}: {what[len('mistake: ') :]}", n) for name, what, n, _ in table if what.startswith("mistake: ")
+    ]
     if not mistakes:
         return ""
     from matplotlib.figure import Figure
@@ -72,17 +75,25 @@ def write(out: Path, assignment) -> tuple[Path, Path]:
     csv_path = out / f"report-{assignment.name}.csv"
     gradebook.atomic_write(csv_path, gradebook.csv_text([("exercise", "what", "students", "of")] + table))
     chart = _chart(table)
-    cells = "".join(f"<tr><td>{html.escape(e)}</td><td>{html.escape(w)}</td><td>{n}</td><td>{total}</td>"
-                    f"<td>{100 * n / max(total, 1):.0f}%</td></tr>" for e, w, n, total in table)
-    page = (f"<!doctype html><meta charset='utf-8'><title>Class report: {html.escape(assignment.name)}</title>"
-            f"<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.2em .8em;"
-            f"text-align:left}}tr:nth-child(even){{background:#f3f3f3}}</style>"
-            f"<h1>Class report: {html.escape(assignment.name)}</h1>"
-            f"<p>{len({r.student for r in rows})} students. A named mistake is one the checks recognise on every "
-            f"test case; it earns half the points.</p>"
-            + (f"<img alt='named mistakes by exercise' src='data:image/png;base64,{chart}'>" if chart else
-               "<p>No named mistakes.</p>")
-            + f"<table><tr><th>exercise</th><th>what happened</th><th>students</th><th>of</th><th>share</th></tr>{cells}</table>")
+    cells = "".join(
+        f"<tr><td>{html.escape(e)}</td><td>{html.escape(w)}</td><td>{n}</td><td>{total}</td>"
+        f"<td>{100 * n / max(total, 1):.0f}%</td></tr>"
+        for e, w, n, total in table
+    )
+    page = (
+        f"<!doctype html><meta charset='utf-8'><title>Class report: {html.escape(assignment.name)}</title>"
+        f"<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.2em .8em;"
+        f"text-align:left}}tr:nth-child(even){{background:#f3f3f3}}</style>"
+        f"<h1>Class report: {html.escape(assignment.name)}</h1>"
+        f"<p>{len({r.student for r in rows})} students. A named mistake is one the checks recognise on every "
+        f"test case; it earns half the points.</p>"
+        + (
+            f"<img alt='named mistakes by exercise' src='data:image/png;base64,{chart}'>"
+            if chart
+            else "<p>No named mistakes.</p>"
+        )
+        + f"<table><tr><th>exercise</th><th>what happened</th><th>students</th><th>of</th><th>share</th></tr>{cells}</table>"
+    )
     html_path = out / f"report-{assignment.name}.html"
     gradebook.atomic_write(html_path, page)
     return csv_path, html_path

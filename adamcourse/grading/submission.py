@@ -69,16 +69,24 @@ def case_rng(seed: int, assignment: str, student: str, grade_id: str) -> np.rand
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
 
-_HARNESS = ("from adamcourse.grading.sandbox.kernel import report_calls as _adamcourse_report_calls\n"
-            "_adamcourse_report_calls(globals(), {name!r}, {cases!r})")
+_HARNESS = (
+    "from adamcourse.grading.sandbox.kernel import report_calls as _adamcourse_report_calls\n"
+    "_adamcourse_report_calls(globals(), {name!r}, {cases!r})"
+)
 
 
 def _observations(cell) -> tuple[dict | None, str | None]:
     """The harness's report from its cell's outputs, read defensively."""
-    reports = [o["data"][MIME_TYPE] for o in cell.get("outputs", [])
-               if o.get("output_type") == "display_data" and MIME_TYPE in (o.get("data") or {})]
+    reports = [
+        o["data"][MIME_TYPE]
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "display_data" and MIME_TYPE in (o.get("data") or {})
+    ]
     if len(reports) != 1 or not isinstance(reports[0], dict):
-        return None, "The grader's test code did not finish after your cell ran. Did your code replace a builtin or exit?"
+        return (
+            None,
+            "The grader's test code did not finish after your cell ran. Did your code replace a builtin or exit?",
+        )
     return reports[0], None
 
 
@@ -86,23 +94,38 @@ def _verdict(exercise, cases: list, report: dict, solution_error: str | None) ->
     name = exercise.function_name
     status = report.get("status")
     if status == "missing":
-        reason = solution_error or f"`{name}` is not defined after running your solution cell: keep the `def {name}(...)` line as given."
+        reason = (
+            solution_error
+            or f"`{name}` is not defined after running your solution cell: keep the `def {name}(...)` line as given."
+        )
         return engine.Verdict(False, reason, "missing")
     if status == "not callable":
-        return engine.Verdict(False, f"`{name}` should be a function, but it is a {report.get('type', 'value')}.", "missing")
+        return engine.Verdict(
+            False, f"`{name}` should be a function, but it is a {report.get('type', 'value')}.", "missing"
+        )
     calls = report.get("calls")
     if status != "ran" or not isinstance(calls, list) or len(calls) > len(cases):
         return engine.Verdict(False, "Your solution did not produce results the grader could read.", "failed")
     try:
-        seen = [engine.Observation(returned=decode(c.get("returned")), raised=None if c.get("raised") is None else str(c["raised"])[:600],
-                                   not_implemented=bool(c.get("not_implemented")), args_after=decode(c.get("args_after")))
-                for c in calls]
+        seen = [
+            engine.Observation(
+                returned=decode(c.get("returned")),
+                raised=None if c.get("raised") is None else str(c["raised"])[:600],
+                not_implemented=bool(c.get("not_implemented")),
+                args_after=decode(c.get("args_after")),
+            )
+            for c in calls
+        ]
     except Exception as error:
-        return engine.Verdict(False, f"The values your function returned could not be read ({type(error).__name__}).", "failed")
+        return engine.Verdict(
+            False, f"The values your function returned could not be read ({type(error).__name__}).", "failed"
+        )
     try:
         return engine.judge_calls(exercise, cases, seen)
     except Exception as error:  # a value the engine cannot compare is the student's, not a grader bug
-        return engine.Verdict(False, f"Your result could not be compared with the reference ({type(error).__name__}).", "wrong")
+        return engine.Verdict(
+            False, f"Your result could not be compared with the reference ({type(error).__name__}).", "wrong"
+        )
 
 
 async def _grade_all(assignment: Assignment, submission, cases: dict, root: str, limits: Limits, library: str) -> dict:
@@ -127,15 +150,27 @@ async def _grade_all(assignment: Assignment, submission, cases: dict, root: str,
                 verdict = engine.Verdict(False, str(stopped), "failed")
             else:
                 errors = [o for o in cells[-2].get("outputs", []) if o.get("output_type") == "error"]
-                solution_error = (f"Your solution cell raised {errors[0].get('ename')}: "
-                                  f"{str(errors[0].get('evalue'))[:300]}" if errors else None)
+                solution_error = (
+                    f"Your solution cell raised {errors[0].get('ename')}: {str(errors[0].get('evalue'))[:300]}"
+                    if errors
+                    else None
+                )
                 report, problem = _observations(cells[-1])
-                verdict = (engine.Verdict(False, solution_error or problem, "failed") if report is None
-                           else _verdict(exercise, cases[grade_id], report, solution_error))
+                verdict = (
+                    engine.Verdict(False, solution_error or problem, "failed")
+                    if report is None
+                    else _verdict(exercise, cases[grade_id], report, solution_error)
+                )
             if not verdict.passed and uses_shell(solution):
-                verdict = engine.Verdict(False, verdict.message + " Shell commands (`!...`, `%system`, `%%bash`) cannot "
-                                         "run in the grader (no terminal, no network): remove them from your solution "
-                                         "cell.", verdict.outcome, verdict.mistake, verdict.share)
+                verdict = engine.Verdict(
+                    False,
+                    verdict.message + " Shell commands (`!...`, `%system`, `%%bash`) cannot "
+                    "run in the grader (no terminal, no network): remove them from your solution "
+                    "cell.",
+                    verdict.outcome,
+                    verdict.mistake,
+                    verdict.share,
+                )
             verdicts[grade_id] = verdict
     finally:
         await kernel.stop()
@@ -148,8 +183,15 @@ def library_for(assignment: Assignment, folder: str) -> str:
     return str(library_copy.build(Path(folder) / "library", forbidden))
 
 
-def grade_submission(student: str, path: str | Path, assignment: Assignment, limits: Limits = Limits(),
-                     seed: int = 0, known_lessons: dict | None = None, library: str | None = None) -> list[ExerciseResult]:
+def grade_submission(
+    student: str,
+    path: str | Path,
+    assignment: Assignment,
+    limits: Limits = Limits(),
+    seed: int = 0,
+    known_lessons: dict | None = None,
+    library: str | None = None,
+) -> list[ExerciseResult]:
     """Grade one notebook: one :class:`ExerciseResult` per exercise, never an exception.
 
     ``library`` is a copy made by :func:`library_for` (a batch makes one per
@@ -161,9 +203,20 @@ def grade_submission(student: str, path: str | Path, assignment: Assignment, lim
         out = []
         for exercise in assignment.exercises:
             verdict = verdicts.get(exercise.grade_id, default)
-            out.append(ExerciseResult(student, exercise.grade_id, engine.points(exercise, verdict), float(exercise.points),
-                                      _clean(engine.feedback(verdict)), assignment.name, verdict.outcome,
-                                      verdict.mistake or "", seconds, grader_error))
+            out.append(
+                ExerciseResult(
+                    student,
+                    exercise.grade_id,
+                    engine.points(exercise, verdict),
+                    float(exercise.points),
+                    _clean(engine.feedback(verdict)),
+                    assignment.name,
+                    verdict.outcome,
+                    verdict.mistake or "",
+                    seconds,
+                    grader_error,
+                )
+            )
         return out
 
     try:
@@ -173,32 +226,55 @@ def grade_submission(student: str, path: str | Path, assignment: Assignment, lim
             submission = read_submission(raw, assignment, known_lessons)
         except NotGradable as problem:
             return rows({}, engine.Verdict(False, str(problem), "failed"))
-        cases = {e.grade_id: e.cases(case_rng(seed, assignment.name, student, e.grade_id)) for e in assignment.exercises}
+        cases = {
+            e.grade_id: e.cases(case_rng(seed, assignment.name, student, e.grade_id)) for e in assignment.exercises
+        }
         root = tempfile.mkdtemp(prefix="adamcourse-grade-")
         try:
             library = library or library_for(assignment, root)
             verdicts = asyncio.run(_grade_all(assignment, submission, cases, root, limits, library))
         except Exception as error:
-            return rows({}, engine.Verdict(False, f"The grader could not run this submission ({type(error).__name__}: "
-                                                  f"{error}). This is not your mistake; please tell your instructor.",
-                                           "failed"), grader_error=True)
+            return rows(
+                {},
+                engine.Verdict(
+                    False,
+                    f"The grader could not run this submission ({type(error).__name__}: "
+                    f"{error}). This is not your mistake; please tell your instructor.",
+                    "failed",
+                ),
+                grader_error=True,
+            )
         finally:
             remove_tree(root)  # never following a link a kernel planted
         for exercise in assignment.exercises:
             if exercise.grade_id not in submission.solutions:
                 verdicts[exercise.grade_id] = engine.Verdict(
-                    False, f"The solution cell for `{exercise.function_name}` is missing: it was deleted or its "
-                           f"metadata was changed. Copy it back from a fresh student copy.", "missing")
+                    False,
+                    f"The solution cell for `{exercise.function_name}` is missing: it was deleted or its "
+                    f"metadata was changed. Copy it back from a fresh student copy.",
+                    "missing",
+                )
             elif exercise.grade_id in submission.duplicates:
                 v = verdicts[exercise.grade_id]
                 verdicts[exercise.grade_id] = engine.Verdict(
-                    v.passed, v.message + " (Note: the notebook has this solution cell twice; the first one was graded.)",
-                    v.outcome, v.mistake, v.share)
+                    v.passed,
+                    v.message + " (Note: the notebook has this solution cell twice; the first one was graded.)",
+                    v.outcome,
+                    v.mistake,
+                    v.share,
+                )
         return rows(verdicts, engine.Verdict(False, "It was not run.", "failed"))
     except Exception as error:  # a grader bug must not stop the batch
-        return rows({}, engine.Verdict(False, f"The grader failed on this submission ({type(error).__name__}: {error}). "
-                                              f"This is not your mistake; please tell your instructor.", "failed"),
-                    grader_error=True)
+        return rows(
+            {},
+            engine.Verdict(
+                False,
+                f"The grader failed on this submission ({type(error).__name__}: {error}). "
+                f"This is not your mistake; please tell your instructor.",
+                "failed",
+            ),
+            grader_error=True,
+        )
 
 
 def _clean(message: str) -> str:

@@ -28,8 +28,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 
 
-def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None = None, registry: str = DEFAULT_EXERCISES,
-                limits: dict | None = None, seed: int = 0) -> Path:
+def make_bundle(
+    assignment: str,
+    out: str | Path,
+    *,
+    source: str | Path | None = None,
+    registry: str = DEFAULT_EXERCISES,
+    limits: dict | None = None,
+    seed: int = 0,
+) -> Path:
     """Write the Gradescope autograder zip for one assignment.
 
     Parameters
@@ -54,8 +61,14 @@ def make_bundle(assignment: str, out: str | Path, *, source: str | Path | None =
     loaded = load_assignment(source, registry)
     # a judge that trains a network (lesson 06) needs Keras in the grader
     extras = "grade,keras" if any(e.judge_one is not None for e in loaded.exercises) else "grade"
-    config = {"assignment": loaded.name, "source": f"assignment/{source.name}", "registry": registry,
-              "limits": limits or {}, "seed": seed, "extras": extras}
+    config = {
+        "assignment": loaded.name,
+        "source": f"assignment/{source.name}",
+        "registry": registry,
+        "limits": limits or {},
+        "seed": seed,
+        "extras": extras,
+    }
     extra, parts = [], []
     for part in registry.split(","):
         module, _, attribute = part.strip().rpartition(":")
@@ -88,7 +101,9 @@ def _student_key(root: Path) -> str:
     shares one set of cases); the submission's id when they are missing."""
     try:
         meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
-        users = sorted(str(u.get("id")) for u in meta.get("users", []) if isinstance(u, dict) and u.get("id") is not None)
+        users = sorted(
+            str(u.get("id")) for u in meta.get("users", []) if isinstance(u, dict) and u.get("id") is not None
+        )
         return "-".join(users) or str(meta.get("id") or "submission")
     except (OSError, ValueError, AttributeError):
         return "submission"
@@ -105,8 +120,11 @@ def run(root: str | Path = "/autograder") -> dict:
     try:
         layers = isolation()
     except IsolationMissing as missing:  # the image lacks bubblewrap, or its container forbids namespaces
-        print(f"sandbox: bubblewrap unusable here ({str(missing).splitlines()[0]}); Gradescope's own container "
-              f"for this one submission is the isolation", flush=True)
+        print(
+            f"sandbox: bubblewrap unusable here ({str(missing).splitlines()[0]}); Gradescope's own container "
+            f"for this one submission is the isolation",
+            flush=True,
+        )
         os.environ[NO_ISOLATION_ENV] = "1"
         layers = isolation()
     print("sandbox: " + ", ".join(layers), flush=True)
@@ -117,21 +135,42 @@ def run(root: str | Path = "/autograder") -> dict:
     results_dir = root / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     if not notebooks:
-        results = {"score": 0, "output": f"No notebook found in your submission: upload {config['assignment']}.ipynb.",
-                   "tests": []}
+        results = {
+            "score": 0,
+            "output": f"No notebook found in your submission: upload {config['assignment']}.ipynb.",
+            "tests": [],
+        }
     else:
         student = student_id(_student_key(root))  # each student gets their own cases
         with tempfile.TemporaryDirectory() as folder:
             shutil.copy((named or notebooks)[0], Path(folder) / f"{student}.ipynb")
-            rows = grade(folder, config["assignment"], source=config["source"], registry=config["registry"],
-                         workers=1, limits=Limits(**config.get("limits", {})), seed=config.get("seed", 0), progress=False)
+            rows = grade(
+                folder,
+                config["assignment"],
+                source=config["source"],
+                registry=config["registry"],
+                workers=1,
+                limits=Limits(**config.get("limits", {})),
+                seed=config.get("seed", 0),
+                progress=False,
+            )
         assignment = load_assignment(config["source"], config["registry"])
         names = {e.grade_id: e.function_name for e in assignment.exercises}
-        tests = [{"name": f"Exercise {i} · {names.get(row.exercise, row.exercise)} ({row.max_points:g} "
-                          f"point{'' if row.max_points == 1 else 's'})",
-                  "score": row.points, "max_score": row.max_points, "output": row.feedback, "visibility": "visible"}
-                 for i, row in enumerate(rows, 1)]
-        results = {"score": sum(t["score"] for t in tests), "tests": tests,
-                   "output": f"Graded {len(tests)} exercise{'' if len(tests) == 1 else 's'} of {config['assignment']}."}
+        tests = [
+            {
+                "name": f"Exercise {i} · {names.get(row.exercise, row.exercise)} ({row.max_points:g} "
+                f"point{'' if row.max_points == 1 else 's'})",
+                "score": row.points,
+                "max_score": row.max_points,
+                "output": row.feedback,
+                "visibility": "visible",
+            }
+            for i, row in enumerate(rows, 1)
+        ]
+        results = {
+            "score": sum(t["score"] for t in tests),
+            "tests": tests,
+            "output": f"Graded {len(tests)} exercise{'' if len(tests) == 1 else 's'} of {config['assignment']}.",
+        }
     (results_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results

@@ -51,7 +51,13 @@ def report_calls(namespace: dict, function_name: str, cases_json: str) -> None:
         cases = decode(json.loads(cases_json), allow_functions=True)
         calls = []
         for seen in observe(fn, cases):
-            calls.append({"returned": encode(seen.returned), "raised": seen.raised,
-                          "not_implemented": seen.not_implemented, "args_after": encode(seen.args_after)})
+            calls.append(
+                {
+                    "returned": encode(seen.returned),
+                    "raised": seen.raised,
+                    "not_implemented": seen.not_implemented,
+                    "args_after": encode(seen.args_after),
+                }
+            )
         report = {"status": "ran", "calls": calls}
     publish_display_data({MIME_TYPE: report})

@@ -77,8 +77,10 @@ def decode(data, *, allow_functions: bool = False, _depth: int = 0):
     if "__tuple__" in data:
         return tuple(decode(v, allow_functions=allow_functions, _depth=_depth + 1) for v in data["__tuple__"])
     if "__dict__" in data:
-        return {decode(k, _depth=_depth + 1): decode(v, allow_functions=allow_functions, _depth=_depth + 1)
-                for k, v in data["__dict__"]}
+        return {
+            decode(k, _depth=_depth + 1): decode(v, allow_functions=allow_functions, _depth=_depth + 1)
+            for k, v in data["__dict__"]
+        }
     if "__function__" in data and allow_functions:
         import importlib
 
