@@ -277,7 +277,9 @@ checks.check_tuned_adagrad(tuned_adagrad)
 #   accuracy in about half the time, and Adagrad needs a learning rate 100 times Keras' default
 #   or more (0.1 to 0.4 did best here).
 #
-# **That is the course.** To keep going: the paper (Kingma & Ba, *Adam: A Method for Stochastic
-# Optimization*, 2015) is short and readable now; AdamW (in the library) decouples weight decay
-# from the step; and `keras_bridge.to_keras` turns any of the course's optimizers into a Keras
+# The paper (Kingma & Ba, *Adam: A Method for Stochastic Optimization*, 2015) is short and
+# readable now, and `keras_bridge.to_keras` turns any of the course's optimizers into a Keras
 # optimizer, so you can race your own variants on this network.
+#
+# **Next: [07 · Adam in practice](07_adam_in_practice.ipynb).** What people add to Adam when they
+# train today (AdamW's weight decay, a warmup and a cosine decay, clipping) and where Adam fails.
