@@ -420,8 +420,8 @@ def test_unknown_mistake_still_shows_a_failing_case():
     message = _message("ex02_ema_update", ema_update)
     assert "not in one of the usual ways" in message
     assert "expected:" in message and "you returned:" in message
-    # which value differs, where, and by how much
-    assert "most at index" in message and "the reference's" in message
+    # which value differs, and by how much, on the case where the answer is furthest off
+    assert "is the first returned value that differs" in message and "the reference's" in message
 
 
 def test_not_a_function():

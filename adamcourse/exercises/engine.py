@@ -486,7 +486,7 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
                     f"`{part_name}` has shape {g.shape}, but the expected shape is {w.shape}.\n"
                     f"{case_text(args, got, want)}",
                 )
-    i = failing[0]
+    i = max(failing, key=lambda k: _gap(gots[k], wants[k]))  # the case where the answer is furthest off
     if not all(np.all(np.isfinite(g)) for g in gots[i]) and all(np.all(np.isfinite(w)) for w in wants[i]):
         return Verdict(
             False,
@@ -502,6 +502,14 @@ def _compare(exercise: Exercise, cases: list, returned: list) -> Verdict:
         f"compare your lines with the equations above. {detail}\n"
         f"{case_text(cases[i], returned[i], wants[i])}",
     )
+
+
+def _gap(got: list, want: list) -> float:
+    """How far an answer is from the reference, relative to the reference's size (inf: not finite)."""
+    with np.errstate(all="ignore"):
+        gaps = [np.max(np.abs(g - w) / (np.abs(w) + 1e-12)) if g.size else 0.0 for g, w in zip(got, want)]
+    finite = [x for x in gaps if np.isfinite(x)]
+    return float("inf") if len(finite) < len(gaps) else max(finite, default=0.0)
 
 
 def _mistake_output(mistake: Mistake, args: tuple, want: list, returns: tuple) -> list:
@@ -590,7 +598,7 @@ def _in_place(exercise: Exercise, observations: Sequence[Observation]) -> tuple[
 
 
 def _changed_message(exercise: Exercise, changed: list[str], args: tuple) -> str:
-    which = _listing(changed)
+    which, first = _listing(changed), changed[0]
     inputs = "input" if len(changed) == 1 else "inputs"
     if exercise.mutates:
         return (
@@ -601,8 +609,9 @@ def _changed_message(exercise: Exercise, changed: list[str], args: tuple) -> str
         )
     return (
         f"`{exercise.function_name}` changed its {inputs} {which} in place (for example with `-=`, `+=` or "
-        f"`x[i] = ...`). The caller still needs those arrays as they were: write `theta = theta - ...`, which "
-        f"makes a new array, or work on a copy (`x = theta.copy()`).\nOn this call:\n  {call_text(exercise, args)}"
+        f"`x[i] = ...`). The caller still needs {'it' if len(changed) == 1 else 'them'} as before: build a new "
+        f"array instead (`{first} = {first} - ...` makes one), or work on a copy (`{first} = {first}.copy()`)."
+        f"\nOn this call:\n  {call_text(exercise, args)}"
     )
 
 

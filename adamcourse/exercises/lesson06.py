@@ -24,7 +24,10 @@ def _judge_tuned_adagrad(args: tuple, got: Any) -> Verdict:
     from adamcourse import finale, optimizers
 
     if not isinstance(got, dict):
-        return Verdict(False, f"`tuned_adagrad` should return a dict of settings such as {{'lr': 0.01}}, got {got!r}.")
+        return Verdict(
+            False,
+            f"`tuned_adagrad` should return a dict of settings such as {{'lr': ...}} with a number of your choice, got {got!r}.",
+        )
     unknown = sorted(str(k) for k in set(got) - set(ADAGRAD_SETTINGS))
     if unknown:
         return Verdict(False, f"AdaGrad has no setting {unknown}; the settings are {list(ADAGRAD_SETTINGS)}.")
