@@ -13,8 +13,9 @@
 # ## How this course works
 #
 # Six short lessons build the Adam optimizer one idea at a time:
-# **00** gradients → **01** SGD → **02** momentum → **03** AdaGrad → **04** RMSProp → **05** Adam,
-# and **06** trains a small image classifier in Keras with all of them.
+# **00** gradients → **01** SGD → **02** momentum → **03** AdaGrad → **04** RMSProp → **05** Adam;
+# **06** trains a small image classifier in Keras with all of them, **07** adds what people use
+# with Adam today (weight decay, schedules, clipping), and **08** shows what one step costs.
 #
 # * **Where to run it.** Click the *Open in Colab* badge above and run the cells in order
 #   (Shift+Enter), or run it on your own machine (`python3 course.py lab` in the course folder).
@@ -180,7 +181,7 @@ checks.check_numerical_gradient(numerical_gradient)
 # ### Are the course's gradients right?
 #
 # Now use a numerical gradient to test the exact gradients of two landscapes, the bowl and the
-# curved Rosenbrock valley you will meet again in lesson 05. (This cell uses the course's
+# curved Rosenbrock valley you will meet again from lesson 03 on. (This cell uses the course's
 # reference version of the exercise, so it runs whether or not you have solved it.)
 
 # %% tags=["nbval-check-output"]
@@ -193,7 +194,7 @@ for objective in (bowl, rosenbrock):
 
 # %% [markdown]
 # The gradient is the only thing an optimizer learns about the landscape, so this check is worth
-# the two lines it takes. (The course's own tests run it on every objective.)
+# the two lines it takes: the course checks every landscape's gradient this way.
 #
 # ## Summary
 #

@@ -67,7 +67,7 @@ checks.check_adagrad_step(adagrad_step)
 # %% [markdown]
 # ## The ravine, evened out
 #
-# The library's `AdaGrad` is your function (you can read it with `AdaGrad??`). On the ravine it
+# The library's `AdaGrad` is your function (once your check shows ✔, you can read it with `AdaGrad??`). On the ravine it
 # heads for the minimum without any zig-zag: dividing by $\sqrt{s}$ makes the big $y$ gradients and the
 # small $x$ gradients about the same size. The right panel shows each parameter's step size
 # $\eta / (\sqrt{s_i} + \epsilon)$ over time: $x$ (small gradients) gets much larger steps than $y$.

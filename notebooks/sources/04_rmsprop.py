@@ -161,7 +161,7 @@ def debias_average(average, beta, t):
 checks.check_debias_average(debias_average)
 
 # %% [markdown]
-# The library's version is `debias`. Here is the first few steps of RMSProp's $v$ for a gradient
+# The library's version is `debias`. Here are the first few steps of RMSProp's $v$ for a gradient
 # that is always 1, raw and corrected. Notice the first step size, $\eta/\sqrt{v}$ in units of $\eta$:
 # 10 without correction, exactly 1 with it.
 

@@ -223,8 +223,8 @@ checks.check_keras_step_size(keras_step_size)
 # (Machine Learning Mastery, 2017) gives Keras' epsilon as 1e-08, and many copies of its table
 # still do. This one is generated from the libraries installed right now, by reading the
 # signatures of their Adam classes. Notice Keras' epsilon: **1e-07**, and it is an epsilon *hat*.
-# The old TensorFlow 1 API (`tf.compat.v1.train.AdamOptimizer`) had
-# 1e-08, which is where those tables come from.
+# Keras before version 2.2 and the old TensorFlow 1 API (`tf.compat.v1.train.AdamOptimizer`)
+# used 1e-08, which is what those tables show.
 
 # %%
 # Import the libraries whose defaults we read (either may be missing where you run this).
@@ -363,7 +363,7 @@ for k, kind in enumerate(optimizers):
 #
 # That robustness, more than speed, is why Adam became the default: on a real network you do not
 # know the landscape in advance, and a learning rate that roughly says how far one step may move
-# (lesson 05's $\eta$) carries over from one problem to the next.
+# (Adam's $\eta$) carries over from one problem to the next.
 
 # %% tags=["nbval-check-output"]
 from adamcourse.running import steps_to_settle
