@@ -35,7 +35,14 @@ def test_tensorflow_prints_start_up_lines_when_nothing_stops_it():
     below could fail."""
     plain = fresh("import keras, tensorflow as tf; tf.constant(1.0) + 1")
     assert plain.returncode == 0, plain.stderr
+    if not plain.stderr and tuple(int(p) for p in tf_version().split(".")[:2]) < (2, 21):
+        # Colab's TensorFlow 2.20 (the Colab CI stage) prints nothing here; 2.21 and later do
+        pytest.skip(f"TensorFlow {tf_version()} prints no start-up line on this machine: nothing to hide")
     assert START_UP_LINE.search(plain.stderr), f"no start-up line to hide: {plain.stderr!r}"
+
+
+def tf_version() -> str:
+    return fresh("import tensorflow as tf; print(tf.__version__)").stdout.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(
