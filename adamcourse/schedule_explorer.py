@@ -17,7 +17,6 @@ imported only inside :func:`schedule_explorer`.
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 from dataclasses import dataclass, fields, replace
@@ -31,6 +30,7 @@ from adamcourse.objectives import linear_regression
 from adamcourse.optimizers import Adam
 from adamcourse.running import Trajectory, run_minibatch
 from adamcourse.schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, Schedule, StepDecay
+from adamcourse.widgets import frontend_problem, widget_bundle
 
 __all__ = [
     "SHAPES",
@@ -255,20 +255,6 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _frontend_problem() -> str | None:
-    """Why widgets cannot be shown here, or None if they can."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return "IPython is not installed"
-    shell = get_ipython()
-    if shell is None:
-        return "this is not a Jupyter notebook (plain Python)"
-    if not hasattr(shell, "kernel"):
-        return f"this IPython ({type(shell).__name__}) has no notebook frontend to draw widgets"
-    return None
-
-
 class ScheduleExplorer:
     """The schedule explorer's widgets and picture. Displaying it shows the controls.
 
@@ -398,18 +384,12 @@ class ScheduleExplorer:
     def _repr_mimebundle_(self, include=None, exclude=None):
         """The widget, plus a still picture and a sentence where widgets cannot render."""
         s = self.settings()
-        return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2,
-                "version_minor": 0,
-                "model_id": self.ui.model_id,
-            },
-            "image/png": base64.b64encode(bytes(self.image.value)).decode("ascii"),
-            "text/plain": (
-                f"Schedule explorer ({_label(s)}, peak lr {s.peak_lr:g}, batch {s.batch_size}, "
-                f"{s.epochs} epochs): run the notebook to move its sliders."
-            ),
-        }
+        return widget_bundle(
+            self.ui,
+            self.image,
+            f"Schedule explorer ({_label(s)}, peak lr {s.peak_lr:g}, batch {s.batch_size}, "
+            f"{s.epochs} epochs): run the notebook to move its sliders.",
+        )
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -453,7 +433,7 @@ def schedule_explorer(**initial):
             "schedule_explorer(peak_lr=..., ...) and run the cell again."
         )
         return schedule_figure(settings)
-    problem = _frontend_problem()
+    problem = frontend_problem()
     if problem is not None:
         print(
             f"The explorer's controls need a notebook (JupyterLab, Jupyter Notebook or Colab), but {problem}. "

@@ -312,7 +312,7 @@ def explorer_figure(settings: Settings | None = None, **overrides) -> Figure:
     return render(settings).figure
 
 
-def _frontend_problem() -> str | None:
+def frontend_problem() -> str | None:
     """Why widgets cannot be shown here, or None if they can."""
     try:
         from IPython import get_ipython
@@ -324,6 +324,16 @@ def _frontend_problem() -> str | None:
     if not hasattr(shell, "kernel"):
         return f"this IPython ({type(shell).__name__}) has no notebook frontend to draw widgets"
     return None
+
+
+def widget_bundle(ui, image, text: str) -> dict:
+    """What an explorer displays: the widget ``ui``, the PNG that ``image`` (a
+    widgets.Image) holds for frontends without widgets, and ``text`` for plain text."""
+    return {
+        "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0, "model_id": ui.model_id},
+        "image/png": base64.b64encode(bytes(image.value)).decode("ascii"),
+        "text/plain": text,
+    }
 
 
 class Explorer:
@@ -556,18 +566,12 @@ class Explorer:
         plain text says what this is instead of ``VBox(children=...)``.
         """
         settings = self.settings()
-        return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2,
-                "version_minor": 0,
-                "model_id": self.ui.model_id,
-            },
-            "image/png": base64.b64encode(bytes(self.image.value)).decode("ascii"),
-            "text/plain": (
-                f"Optimizer explorer on {settings.objective} ({', '.join(settings.optimizers) or 'no optimizer'}, "
-                f"lr={settings.lr:g}, {settings.steps} steps): run the notebook to move its sliders."
-            ),
-        }
+        return widget_bundle(
+            self.ui,
+            self.image,
+            f"Optimizer explorer on {settings.objective} ({', '.join(settings.optimizers) or 'no optimizer'}, "
+            f"lr={settings.lr:g}, {settings.steps} steps): run the notebook to move its sliders.",
+        )
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -626,7 +630,7 @@ def explorer(objective: str = "rosenbrock", optimizers=("SGD", "Momentum", "Adam
             "explorer(lr=..., ...) and run the cell again."
         )
         return explorer_figure(settings)
-    problem = _frontend_problem()
+    problem = frontend_problem()
     if problem is not None:
         print(
             f"The explorer's controls need a notebook (JupyterLab, Jupyter Notebook or Colab), but {problem}. "
