@@ -101,7 +101,7 @@ from adamcourse import grading
 
 def sentence(text):
     first = text.strip().split("\n")[0]
-    for cut in (" most at index", ": yours is", " on all ", " on the test case"):
+    for cut in (" is the first returned value that differs", " on all ", " on the test case"):
         first = first.split(cut)[0]
     return first
 

@@ -35,7 +35,7 @@ LIMITS = grading.Limits(time_s=20, memory_mb=1536)
 def _sentence(feedback: str) -> str:
     """The explanation without the case it shows (cases differ between graders)."""
     first = feedback.split("\n")[0]
-    for cut in (" most at index", ": yours is", " on all ", " on the test case"):
+    for cut in (" is the first returned value that differs", " on all ", " on the test case"):
         first = first.split(cut)[0]
     return first
 

@@ -330,7 +330,10 @@ def _difference(name: str, got: np.ndarray, want: np.ndarray) -> str:
         gap = np.abs(got - want)
         gap = np.where(np.isnan(gap), np.inf, gap)
     if got.ndim == 0:
-        return f"`{name}` is the first returned value that differs: yours is {_fmt(got)}, the reference's {_fmt(want)}."
+        return (
+            f"`{name}` is the first returned value that differs: yours is {_fmt(got.item())}, "
+            f"the reference's {_fmt(want.item())}."
+        )
     index = np.unravel_index(int(np.argmax(gap)), gap.shape)
     where = index[0] if len(index) == 1 else index
     return (
