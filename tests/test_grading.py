@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -442,33 +441,16 @@ for attempt in (lambda: open({str(outside)!r}, 'a'), lambda: os.remove({str(outs
 @pytest.mark.parametrize(
     "path", [SUBMISSIONS / "huge_single_output.ipynb", FIXTURES / "extra" / "huge_output_bypass.ipynb"]
 )
-def test_one_giant_print_never_reaches_the_graders_memory(path):
+def test_one_giant_print_never_reaches_the_graders_memory(path, memory_growth):
     """With memory to spare, a submission prints 300 MB at once. The kernel's
     stream cuts the write to the output budget; written around that stream,
     the message meets ZeroMQ's size cap and is dropped. The grader's memory
     stays flat either way."""
     assignment = grading.load_assignment(SOURCE)
-
-    def resident() -> int:
-        return int(Path(f"/proc/{os.getpid()}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    # Growth, not size: earlier tests in the same process may have loaded TensorFlow or PyTorch.
-    baseline = resident()
-    peak, stop = [baseline], threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], resident())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        rows = grading.grade_submission("big", path, assignment, Limits(time_s=30, memory_mb=4096, output_kb=256))
-    finally:
-        stop.set()
-        sampler.join()
-    assert peak[0] - baseline < 400 * 2**20, f"the grader grew by {(peak[0] - baseline) / 2**20:.0f} MiB"
+    rows, growth = memory_growth(
+        lambda: grading.grade_submission("big", path, assignment, Limits(time_s=30, memory_mb=4096, output_kb=256))
+    )
+    assert growth < 400 * 2**20, f"the grader grew by {growth / 2**20:.0f} MiB"
     assert (rows[0].points, rows[2].points) == (1.0, 3.0)
     if path.parent == SUBMISSIONS:  # (around the stream, the kernel may run out of memory sending it: either is fine)
         assert rows[1].points == 0 and "more than the output limit" in rows[1].feedback

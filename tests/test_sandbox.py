@@ -383,30 +383,14 @@ def test_no_process_survives_a_submission(bubblewrap, tmp_path):
     assert processes_with(fixtures.MARKER) == []
 
 
-def test_widget_messages_never_reach_the_graders_memory(bubblewrap):
+def test_widget_messages_never_reach_the_graders_memory(bubblewrap, memory_growth):
     assignment = grading.load_assignment(SOURCE)
-
-    def resident() -> int:
-        return int(Path(f"/proc/{os.getpid()}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    baseline = resident()
-    peak, stop = [baseline], threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], resident())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        rows = grading.grade_submission(
+    rows, growth = memory_growth(
+        lambda: grading.grade_submission(
             "flood", ATTACKS / "comm_flood.ipynb", assignment, Limits(time_s=30, memory_mb=2048, output_kb=256)
         )
-    finally:
-        stop.set()
-        sampler.join()
-    assert peak[0] - baseline < 100 * 2**20, f"the grader grew by {(peak[0] - baseline) / 2**20:.0f} MiB"
+    )
+    assert growth < 100 * 2**20, f"the grader grew by {growth / 2**20:.0f} MiB"
     assert rows[1].points == 0 and "output limit" in rows[1].feedback
 
 
