@@ -156,8 +156,6 @@ class Exercise:
         The objects behind those names, to find renamed imports.
     lesson : str
         The notebook the exercise lives in (``"02_momentum"``).
-    title : str
-        How people read its name (``"momentum_step"``, or a phrase).
     judge_one : callable, optional
         ``judge_one(args, got) -> Verdict`` for an exercise that is not a
         comparison with the reference (the finale's tuning task).
@@ -180,7 +178,6 @@ class Exercise:
     forbidden: tuple = ()
     forbidden_objects: tuple = field(default=(), repr=False)
     lesson: str = ""
-    title: str = ""
     judge_one: Callable | None = field(default=None, repr=False)
     mutates: tuple = ()
     scratch: tuple = ()
@@ -387,7 +384,7 @@ def judge_calls(
         raised = observations[i].raised
         if raised.startswith("MemoryError"):
             raised = "MemoryError: it ran out of memory (an array far larger than the inputs?)"
-        said = f"`{name}` raised {raised}\nOn this call:\n  {call_text(exercise, args_of(cases, i))}"
+        said = f"`{name}` raised {raised}\nOn this call:\n  {call_text(exercise, tuple(cases[i]))}"
         mistake = None if exercise.judge_one else _explaining_mistake(exercise, cases, observations)
         if mistake is not None:
             return Verdict(False, f"Likely mistake: {mistake.why}\n{said}", "mistake", mistake.label, MISTAKE_CREDIT)
@@ -528,10 +525,6 @@ def _tells(outputs: list, failing: list) -> bool:
     """Whether a mistake's output says something on the failing cases: one
     that is all NaN or inf there would match every broken answer alike."""
     return any(all(np.any(np.isfinite(part)) for part in outputs[i]) for i in failing)
-
-
-def args_of(cases, i) -> tuple:
-    return tuple(cases[i])
 
 
 def _explaining_mistake(exercise: Exercise, cases: Sequence[tuple], observations: Sequence[Observation]):
